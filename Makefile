@@ -1,0 +1,31 @@
+# wasmtier — install, run a real program, run the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test bench fuzz clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	# Warm the numba cache so no user's first call compiles the interpreter.
+	$(PY) -c "from wasmtier.interp import loop; loop.warm()"
+	touch $(STAMP)
+
+run: install
+	$(VENV)/bin/wasmtier run --stats programs/hello/primes.wasm
+
+test: install
+	$(PY) -c "from wasmtier.interp import loop; loop.warm()"
+	$(PY) -m pytest -q -n 2 tests
+
+bench: install
+	$(PY) benches/bench_interp.py --table
+
+clean:
+	rm -rf $(VENV) .pytest_cache .benchmarks
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

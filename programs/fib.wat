@@ -1,0 +1,17 @@
+;; fib: call-heavy recursion.
+;;
+;; run(n) = fib(n) computed by the naive doubly recursive definition
+;; (fib(0) = 0, fib(1) = 1).  Executes ~fib(n) * 2.6 calls, so almost every
+;; executed instruction is a call, a return, a compare or an add: it measures
+;; the cost of a wasm-to-wasm call in each tier.
+(module
+  (func $fib (param $n i32) (result i64)
+    (if (result i64) (i32.lt_u (local.get $n) (i32.const 2))
+      (then (i64.extend_i32_u (local.get $n)))
+      (else
+        (i64.add
+          (call $fib (i32.sub (local.get $n) (i32.const 1)))
+          (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+
+  (func (export "run") (param $n i32) (result i64)
+    (call $fib (local.get $n))))

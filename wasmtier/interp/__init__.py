@@ -1,0 +1,1 @@
+"""Tier 0: register-bytecode translation and the numba interpreter loop."""

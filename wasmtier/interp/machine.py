@@ -1,0 +1,233 @@
+"""The tier-0 machine: per-store code buffer, value and call stacks, and the
+Python driver around the numba loop.
+
+Design
+------
+`Interpreter.call(sid, args)` runs one activation: it places the arguments
+in the first free slots of the value stack, points the state vector at the
+callee, and calls `run` until it returns `STATUS_DONE`.  Every other status
+is a request the loop cannot serve without Python:
+
+    STATUS_TRANSLATE    translate the callee lazily, append its bytecode,
+                        retry the call instruction
+    STATUS_HOST_CALL    call the host function with the raw argument slots,
+                        write its raw results into the same slots
+    STATUS_MEMORY_GROW  / STATUS_TABLE_GROW: grow, write the old size (or -1)
+    STATUS_TRAP         build the wasm backtrace and raise `Trap`
+
+A host function may call back into wasm: the nested activation starts above
+the caller's frame and call-stack records (`top`, `cs_top`), so nothing of
+the suspended activation is overwritten.  Because `run` returns for every
+request, no numba frame is ever suspended.
+
+Value stack and call stack are fixed-size numpy buffers; running past either
+traps with "call stack exhausted" (the limits: `VALUE_STACK_SLOTS`,
+`CALL_STACK_FRAMES`).  The code buffer grows by reallocation: code refers to
+code only by index (pc), so moving it is safe between `run` calls.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import numpy as np
+
+from ..runtime.store import (FUNC_FRAME_SLOTS, FUNC_INTERP_PC, FUNC_NLOCALS,
+                             KIND_HOST, StoreCore)
+from ..runtime.trap import Frame, Trap, TrapCode
+from . import ops
+from .loop import run
+from .translate import translate_function
+
+VALUE_STACK_SLOTS = 1 << 22  # 32 MiB, committed lazily by the OS
+CALL_STACK_FRAMES = 1 << 16
+MASK64 = (1 << 64) - 1
+
+
+def _to_i64(v: int) -> int:
+    v &= MASK64
+    return v - (1 << 64) if v >> 63 else v
+
+
+class CodeBuffer:
+    """All tier-0 bytecode of a store, appended function by function."""
+
+    def __init__(self, capacity: int = 1 << 16):
+        self.words = np.zeros(capacity, dtype=np.int64)
+        self.length = 1  # pc 0 is never an entry: an `unreachable` guard
+        self.words[0] = ops.OPCODES["unreachable"]
+        self.op_pcs: list[int] = [0]  # start pc of every instruction, ascending
+        self.op_offsets: list[int] = [0]  # wasm byte offset of each
+        self.op_sids: list[int] = [-1]  # function each instruction belongs to
+
+    @property
+    def address(self) -> int:
+        return self.words.ctypes.data
+
+    def append(self, words: list[int], srcmap, sid: int) -> int:
+        base = self.length
+        end = base + len(words)
+        if end > len(self.words):
+            grown = np.zeros(max(end, 2 * len(self.words)), dtype=np.int64)
+            grown[: self.length] = self.words[: self.length]
+            self.words = grown
+        self.words[base:end] = np.array([_to_i64(w) for w in words], dtype=np.int64)
+        self.length = end
+        for rel, offset in srcmap:
+            self.op_pcs.append(base + rel)
+            self.op_offsets.append(offset)
+            self.op_sids.append(sid)
+        return base
+
+    def offset_at(self, pc: int) -> int:
+        i = bisect.bisect_right(self.op_pcs, pc) - 1
+        return self.op_offsets[max(i, 0)]
+
+
+class Interpreter:
+    def __init__(self, store: StoreCore):
+        self.store = store
+        self.code = CodeBuffer()
+        self.regs = np.zeros(VALUE_STACK_SLOTS, dtype=np.int64)
+        self.cstack = np.zeros(CALL_STACK_FRAMES * ops.FRAME_RECORD_WORDS, dtype=np.int64)
+        self.regs_addr = self.regs.ctypes.data
+        self.regs_end = self.regs_addr + 8 * VALUE_STACK_SLOTS
+        self.cs_addr = self.cstack.ctypes.data
+        self.cs_end = self.cs_addr + 8 * len(self.cstack)
+        self.top = self.regs_addr  # first free value-stack byte
+        self.cs_top = self.cs_addr  # first free call-stack byte
+        self.caller_instances: list = []  # instance of the wasm caller of each host call
+
+    # -- translation -----------------------------------------------------------------
+
+    def ensure_translated(self, sid: int) -> None:
+        rec = self.store.funcs.records[sid]
+        if rec[FUNC_INTERP_PC] >= 0:
+            return
+        entry = self.store.funcs.entries[sid]
+        inst = entry.instance
+        tf = translate_function(inst.module, inst.offsets, entry.index, self.code.length)
+        pc = self.code.append(tf.words, tf.srcmap, sid)
+        rec = self.store.funcs.records[sid]
+        rec[FUNC_FRAME_SLOTS] = tf.frame_slots
+        rec[FUNC_NLOCALS] = tf.nlocals
+        rec[FUNC_INTERP_PC] = pc
+
+    # -- running ----------------------------------------------------------------------
+
+    def call(self, sid: int, args: list[int]) -> list[int]:
+        """Run function `sid` on raw slot values; its raw results."""
+        store = self.store
+        entry = store.funcs.entries[sid]
+        if entry.kind == KIND_HOST:
+            return entry.host(list(args))
+        self.ensure_translated(sid)
+        rec = store.funcs.records[sid]
+        base = self.top
+        frame_bytes = 8 * int(rec[FUNC_FRAME_SLOTS])
+        if base + frame_bytes > self.regs_end:
+            raise Trap.from_code(TrapCode.STACK_OVERFLOW)
+        view_start = (base - self.regs_addr) // 8
+        regs = self.regs
+        nlocals = int(rec[FUNC_NLOCALS])
+        for i, v in enumerate(args):
+            regs[view_start + i] = _to_i64(v)
+        regs[view_start + len(args): view_start + nlocals] = 0
+
+        st = np.zeros(ops.STATE_WORDS, dtype=np.int64)
+        st[ops.S_PC] = rec[FUNC_INTERP_PC]
+        st[ops.S_FP] = base
+        st[ops.S_CSP] = self.cs_top
+        st[ops.S_CS_BASE] = self.cs_top
+        st[ops.S_SID] = sid
+        st[ops.S_VM] = entry.instance.vmctx
+        st[ops.S_REGS_END] = self.regs_end
+        st[ops.S_CS_END] = self.cs_end
+        saved_top, saved_cs = self.top, self.cs_top
+        try:
+            self._drive(st)
+        finally:
+            self.top, self.cs_top = saved_top, saved_cs
+        n = len(entry.functype.results)
+        return [int(x) for x in regs[view_start: view_start + n]]
+
+    def _drive(self, st: np.ndarray) -> None:
+        store = self.store
+        while True:
+            status = run(st, self.code.address, store.funcs.records.ctypes.data)
+            if status == ops.STATUS_DONE:
+                return
+            if status == ops.STATUS_TRANSLATE:
+                self.ensure_translated(int(st[ops.S_ARG0]))
+            elif status == ops.STATUS_HOST_CALL:
+                self._host_call(st)
+            elif status == ops.STATUS_MEMORY_GROW:
+                inst = store.funcs.entries[int(st[ops.S_SID])].instance
+                mem = inst.memories[int(st[ops.S_ARG0])].memory
+                old = mem.grow(int(st[ops.S_ARG1]))
+                self._write_slot(int(st[ops.S_ARG2]), old)
+            elif status == ops.STATUS_TABLE_GROW:
+                inst = store.funcs.entries[int(st[ops.S_SID])].instance
+                table = inst.tables[int(st[ops.S_ARG0])].table
+                old = table.grow(int(st[ops.S_ARG1]), int(st[ops.S_ARG2]) & MASK64)
+                self._write_slot(int(st[ops.S_ARG3]), old)
+            elif status == ops.STATUS_TRAP:
+                code = TrapCode(int(st[ops.S_TRAP]))
+                trap = Trap.from_code(code, self.backtrace(st))
+                if code is TrapCode.INDIRECT_CALL_TO_NULL:
+                    # The reference interpreter names the element, e.g.
+                    # "uninitialized element 2"; so do we.
+                    trap = Trap(f"{trap.message} {int(st[ops.S_ARG0])}", code, trap.frames)
+                raise trap
+            else:
+                raise RuntimeError(f"tier-0 loop returned unknown status {status}")
+
+    def _write_slot(self, addr: int, value: int) -> None:
+        self.regs[(addr - self.regs_addr) // 8] = _to_i64(value)
+
+    def _host_call(self, st: np.ndarray) -> None:
+        callee = int(st[ops.S_ARG0])
+        args_addr = int(st[ops.S_ARG1])
+        entry = self.store.funcs.entries[callee]
+        start = (args_addr - self.regs_addr) // 8
+        nparams = len(entry.functype.params)
+        args = [int(x) for x in self.regs[start: start + nparams]]
+        # A nested activation starts above the suspended caller's frame.
+        caller_slots = int(self.store.funcs.records[int(st[ops.S_SID])][FUNC_FRAME_SLOTS])
+        self.top = max(int(st[ops.S_FP]) + 8 * caller_slots, args_addr + 8 * max(
+            nparams, len(entry.functype.results)))
+        self.cs_top = int(st[ops.S_CSP])
+        caller = self.store.funcs.entries[int(st[ops.S_SID])].instance
+        self.caller_instances.append(caller)
+        try:
+            results = entry.host(args)
+        finally:
+            self.caller_instances.pop()
+        for i, v in enumerate(results):
+            self.regs[start + i] = _to_i64(v)
+
+    # -- backtraces -------------------------------------------------------------------
+
+    def backtrace(self, st: np.ndarray) -> list[Frame]:
+        frames = [self._frame(int(st[ops.S_SID]), int(st[ops.S_PC]))]
+        csp = int(st[ops.S_CSP])
+        base = int(st[ops.S_CS_BASE])
+        cs = self.cstack
+        while csp > base:
+            csp -= 8 * ops.FRAME_RECORD_WORDS
+            k = (csp - self.cs_addr) // 8
+            ret_pc, caller_sid = int(cs[k]), int(cs[k + 2])
+            frames.append(self._frame(caller_sid, ret_pc - 1))
+            if len(frames) > 100:  # deep recursion: the innermost frames suffice
+                break
+        return frames
+
+    def _frame(self, sid: int, pc: int) -> Frame:
+        entry = self.store.funcs.entries[sid]
+        offset = self.code.offset_at(pc)
+        module = entry.instance.module if entry.instance is not None else None
+        body_start = 0
+        if module is not None and entry.index >= module.num_imported_funcs:
+            body_start = module.codes[entry.index - module.num_imported_funcs].offset
+        return Frame(entry.index, entry.name, module.name if module else None,
+                     offset - body_start, offset)

@@ -1,0 +1,1 @@
+"""Runtime core: VMContext layout, store, instances, memories, tables, traps."""

@@ -1,0 +1,1 @@
+"""Tier manager: how a store runs its functions (see manager.py)."""
