@@ -128,8 +128,146 @@ def cmd_spectest(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------
+# run
 
-SUBCOMMANDS: list[Callable] = [add_spectest_parser]
+
+def make_config(tier: str | None, settings: dict[str, Any]):
+    import wasmtier
+
+    config = wasmtier.Config()
+    if tier is not None:
+        config.strategy = tier
+    for key, value in settings.items():
+        if not hasattr(config, key):
+            raise UsageError(f"unknown Config setting {key!r}")
+        setattr(config, key, value)
+    return config
+
+
+def add_run_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "run", help="run a WebAssembly program (.wasm or .wat)",
+        description="Run a WASI command (its _start export) or, with --invoke, one export. "
+                    "The exit code is the guest's proc_exit code.")
+    parser.add_argument("file", metavar="FILE", type=Path)
+    parser.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
+                        help="arguments passed to the guest (argv[1:]) or to --invoke")
+    add_config_arguments(parser)
+    parser.add_argument("--invoke", metavar="NAME", help="call this export instead of _start")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VAL",
+                        help="set a guest environment variable (repeatable)")
+    parser.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST]",
+                        help="preopen a host directory for the guest (repeatable)")
+    parser.add_argument("--stats", action="store_true",
+                        help="after the run, print how each function executed (tier, bytecode size)")
+    parser.set_defaults(run=cmd_run)
+
+
+def _invoke_args(func_type, texts: list[str]) -> list:
+    from wasmtier.wasm.types import ValType as V
+
+    if len(texts) != len(func_type.core.params):
+        raise UsageError(f"the export takes {len(func_type.core.params)} arguments, "
+                         f"{len(texts)} given")
+    out = []
+    for ty, text in zip(func_type.core.params, texts):
+        try:
+            out.append(int(text, 0) if ty in (V.I32, V.I64) else float(text))
+        except ValueError:
+            raise UsageError(f"cannot read {text!r} as {ty}") from None
+    return out
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import time
+
+    import wasmtier
+
+    config = make_config(args.tier, parse_config_settings(args.config))
+    engine = wasmtier.Engine(config)
+    store = wasmtier.Store(engine)
+    try:
+        module = wasmtier.Module.from_file(engine, str(args.file))
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {args.file}") from None
+    except wasmtier.WasmtimeError as exc:
+        print(f"wasmtier run: error: {args.file}: {exc}", file=sys.stderr)
+        return 1
+    wasi = wasmtier.WasiConfig()
+    wasi.argv = [args.file.name, *([] if args.invoke else args.args)]
+    env = []
+    for item in args.env:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--env expects NAME=VAL, got {item!r}")
+        env.append((name, value))
+    wasi.env = env
+    for spec in args.dir:
+        host, _, guest = spec.partition("::")
+        wasi.preopen_dir(host, guest or host)
+    wasi.inherit_stdin()
+    wasi.inherit_stdout()
+    wasi.inherit_stderr()
+    store.set_wasi(wasi)
+    linker = wasmtier.Linker(engine)
+    linker.define_wasi()
+    start = time.perf_counter()
+    code = 0
+    try:
+        instance = linker.instantiate(store, module)
+        exports = instance.exports(store)
+        name = args.invoke or "_start"
+        if name not in exports:
+            raise UsageError(f"{args.file} has no export named {name!r}")
+        func = exports[name]
+        if not isinstance(func, wasmtier.Func):
+            raise UsageError(f"export {name!r} is not a function")
+        params = _invoke_args(func.type(store), args.args) if args.invoke else []
+        result = func(store, *params)
+        if args.invoke and result is not None:
+            print(result)
+    except wasmtier.ExitTrap as exc:
+        code = exc.code
+    except wasmtier.Trap as exc:
+        print(f"wasmtier run: trap: {exc}", file=sys.stderr)
+        code = 134
+    except wasmtier.WasmtimeError as exc:
+        print(f"wasmtier run: error: {exc}", file=sys.stderr)
+        code = 1
+    elapsed = time.perf_counter() - start
+    if args.stats:
+        print_stats(store, elapsed, sys.stderr)
+    return code
+
+
+def print_stats(store, elapsed: float, out) -> None:
+    """How the program executed: per function, its tier and tier-0 bytecode size."""
+    from wasmtier.runtime.store import FUNC_INTERP_PC, KIND_WASM
+
+    core = store._core
+    tiers = store._tiers
+    code = tiers.interp.code
+    starts = sorted((int(core.funcs.records[e.sid][FUNC_INTERP_PC]), e.sid)
+                    for e in core.funcs.entries
+                    if e.kind == KIND_WASM and core.funcs.records[e.sid][FUNC_INTERP_PC] >= 0)
+    sizes = {}
+    for k, (pc, sid) in enumerate(starts):
+        end = starts[k + 1][0] if k + 1 < len(starts) else code.length
+        sizes[sid] = end - pc
+    wasm_funcs = [e for e in core.funcs.entries if e.kind == KIND_WASM]
+    print(f"--- wasmtier: {elapsed * 1000:.1f} ms, strategy {tiers.strategy}; "
+          f"{len(sizes)} of {len(wasm_funcs)} functions ran (translated lazily on first call)",
+          file=out)
+    print(f"{'function':<32} {'tier':<8} {'bytecode words':>14}", file=out)
+    for e in wasm_funcs:
+        if e.sid in sizes:
+            name = e.name or f"func[{e.index}]"
+            print(f"{name[:32]:<32} {tiers.tier_of(e.sid):<8} {sizes[e.sid]:>14}", file=out)
+
+
+# --------------------------------------------------------------------------
+
+SUBCOMMANDS: list[Callable] = [add_run_parser, add_spectest_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:

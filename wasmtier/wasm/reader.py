@@ -24,9 +24,16 @@ Out-of-scope features are decoded, not rejected on sight: the first use is
 remembered (`_ModuleReader.unsupported`) and `UnsupportedFeature` is raised
 only once the whole module decoded, so a malformed module is always a
 `DecodeError` and a well-formed one using e.g. SIMD is `UnsupportedFeature`.
-Placeholders stand in for what the data model cannot express (a typed
-reference becomes FUNCREF/EXTERNREF, a GC type an empty FuncType); such a
-module never leaves the reader.
+Placeholders stand in for what the data model cannot express (a GC type
+becomes an empty FuncType); such a module never leaves the reader.
+
+The exception: constructs the validator can check although wasmtier does not
+run them -- typed function references (`RefType` value types,
+ref.as_non_null, br_on_null, br_on_non_null, call_ref, return_call_ref) and
+exception tags (tag section, tag imports and exports).  If those are the
+only out-of-scope constructs, the module is returned with
+`Module.unsupported` set, and `validate_module` raises UnsupportedFeature
+for it after the module validated, so an invalid one is a ValidationError.
 
 Custom sections are kept raw in `Module.customs`; the "name" section also
 fills `Module.name` and `Module.func_names`, and is ignored as a whole if it
@@ -48,8 +55,8 @@ from .leb128 import read_signed, read_unsigned
 from .opcodes import OPS_BY_BYTE, OPS_BY_NAME, OPS_BY_PREFIX, Imm
 from .types import (
     BlockType, DataSegment, ElemSegment, Export, FuncType, FunctionBody, Global,
-    GlobalType, Import, Instr, Limits, MemArg, MemoryType, Module, TableType,
-    ValType,
+    GlobalType, Import, Instr, Limits, MemArg, MemoryType, Module, RefType,
+    TableType, ValType,
 )
 
 __all__ = ["parse_module"]
@@ -66,28 +73,24 @@ _EOF = "unexpected end of section or function"
 _VALTYPES = {0x7F: ValType.I32, 0x7E: ValType.I64, 0x7D: ValType.F32,
              0x7C: ValType.F64, 0x70: ValType.FUNCREF, 0x6F: ValType.EXTERNREF}
 
-# Abstract heap types by their one-byte encoding: (feature, placeholder).
-# func/extern are in scope; the others belong to GC or exceptions.
+# Abstract heap types by their one-byte encoding: (feature, name).
+# func/extern are in scope; the others belong to GC or exceptions (and are
+# not validated: their use stops the module in the reader).
 _HEAP_TYPES = {
-    0x70: (None, ValType.FUNCREF), 0x6F: (None, ValType.EXTERNREF),
-    0x73: ("gc", ValType.FUNCREF),      # nofunc
-    0x72: ("gc", ValType.EXTERNREF),    # noextern
-    0x71: ("gc", ValType.EXTERNREF),    # none
-    0x6E: ("gc", ValType.EXTERNREF),    # any
-    0x6D: ("gc", ValType.EXTERNREF),    # eq
-    0x6C: ("gc", ValType.EXTERNREF),    # i31
-    0x6B: ("gc", ValType.EXTERNREF),    # struct
-    0x6A: ("gc", ValType.EXTERNREF),    # array
-    0x69: ("exceptions", ValType.EXTERNREF),  # exn
-    0x74: ("exceptions", ValType.EXTERNREF),  # noexn
+    0x70: (None, "func"), 0x6F: (None, "extern"),
+    0x73: ("gc", "nofunc"), 0x72: ("gc", "noextern"), 0x71: ("gc", "none"),
+    0x6E: ("gc", "any"), 0x6D: ("gc", "eq"), 0x6C: ("gc", "i31"),
+    0x6B: ("gc", "struct"), 0x6A: ("gc", "array"),
+    0x69: ("exceptions", "exn"), 0x74: ("exceptions", "noexn"),
 }
+_NULLABLE_ABSTRACT = {"func": ValType.FUNCREF, "extern": ValType.EXTERNREF}
 
 # Section ids in their required order (tag, 13, sits between memory and
 # global; datacount, 12, between element and code).
 _SECTION_ORDER = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9,
                   9: 10, 12: 11, 10: 12, 11: 13}
 
-_EXTERNAL_KINDS = {0: "func", 1: "table", 2: "memory", 3: "global"}
+_EXTERNAL_KINDS = {0: "func", 1: "table", 2: "memory", 3: "global", 4: "tag"}
 
 # Instruction kinds for the decoder's dispatch, most frequent first.
 (K_NONE, K_INDEX, K_MEMARG, K_I32, K_BLOCK, K_END, K_I64, K_F32, K_F64,
@@ -124,6 +127,9 @@ _KIND_BY_BYTE = [_kind_of_byte(b) for b in range(256)]
 _OP_END = OPS_BY_NAME["end"]
 _OP_REF_FUNC = OPS_BY_NAME["ref.func"]
 _OPS_USING_DATA = {OPS_BY_NAME["memory.init"], OPS_BY_NAME["data.drop"]}
+# Out-of-scope operators the validator checks (see the module docstring).
+_VALIDATED_OPS = frozenset(OPS_BY_NAME[n] for n in (
+    "ref.as_non_null", "br_on_null", "br_on_non_null", "call_ref", "return_call_ref"))
 
 # Control-stack markers in read_expr: what may follow inside the block.
 _CTRL_BLOCK, _CTRL_IF, _CTRL_TRY = 0, 1, 2
@@ -150,8 +156,10 @@ def parse_module(data: bytes) -> Module:
         if gc_was_enabled:
             gc.enable()
     if reader.unsupported is not None:
-        feature, offset = reader.unsupported
-        raise UnsupportedFeature(feature, offset)
+        if reader.blocking:
+            feature, offset = reader.unsupported
+            raise UnsupportedFeature(feature, offset)
+        module.unsupported = reader.unsupported  # validate_module raises it
     return module
 
 
@@ -160,6 +168,7 @@ class _ModuleReader:
         self.data = data
         self.module = Module()
         self.unsupported: tuple[str, int] | None = None
+        self.blocking = False  # some out-of-scope construct is not validated
         self.blocktypes: dict[int, BlockType] = {}
         self.memargs: dict[int, MemArg] = {}
         self.first_data_use: int | None = None  # offset of memory.init/data.drop
@@ -167,9 +176,13 @@ class _ModuleReader:
 
     # -- helpers --------------------------------------------------------
 
-    def note_unsupported(self, feature: str, offset: int) -> None:
+    def note_unsupported(self, feature: str, offset: int, validated: bool = False) -> None:
+        """Remember the first out-of-scope construct; `validated` ones (see
+        the module docstring) leave the module to the validator."""
         if self.unsupported is None:
             self.unsupported = (feature, offset)
+        if not validated:
+            self.blocking = True
 
     def u32(self, pos: int) -> tuple[int, int]:
         b = self.data[pos]
@@ -209,36 +222,41 @@ class _ModuleReader:
             return ValType.V128, pos + 1
         return self.reftype(pos, "malformed value type")
 
-    def reftype(self, pos: int, error: str = "malformed reference type") -> tuple[ValType, int]:
+    def reftype(self, pos: int, error: str = "malformed reference type"
+                ) -> tuple[ValType | RefType, int]:
         b = self.data[pos]
-        if b in _HEAP_TYPES:
-            feature, vt = _HEAP_TYPES[b]
-            if feature is not None:
-                self.note_unsupported(feature, pos)
-            return vt, pos + 1
+        if b in _HEAP_TYPES:  # shorthand for (ref null ht)
+            heap, p = self.heaptype(pos)
+            return self.ref_of(True, heap), p
         if b & 0x80:
             read_signed(self.data, pos, 7)
         if b in (0x63, 0x64):  # (ref null ht) / (ref ht)
-            if b == 0x63 and self.data[pos + 1] in (0x70, 0x6F):
-                # (ref null func) and (ref null extern) are funcref/externref.
-                return _VALTYPES[self.data[pos + 1]], pos + 2
-            vt, p = self.heaptype(pos + 1)
-            self.note_unsupported("function-references", pos)
-            return vt, p
+            heap, p = self.heaptype(pos + 1)
+            if b == 0x64 and heap in _NULLABLE_ABSTRACT:  # (ref func), (ref extern)
+                self.note_unsupported("function-references", pos, validated=True)
+            return self.ref_of(b == 0x63, heap), p
         raise DecodeError(error, pos)
 
-    def heaptype(self, pos: int) -> tuple[ValType, int]:
+    def heaptype(self, pos: int) -> tuple[int | str, int]:
+        """-> (heap type, pos): a type index or an abstract heap type's name."""
         b = self.data[pos]
         if b in _HEAP_TYPES:
-            feature, vt = _HEAP_TYPES[b]
+            feature, name = _HEAP_TYPES[b]
             if feature is not None:
                 self.note_unsupported(feature, pos)
-            return vt, pos + 1
+            return name, pos + 1
         index, p = read_signed(self.data, pos, 33)
         if index < 0:
             raise DecodeError("malformed heap type", pos)
-        self.note_unsupported("function-references", pos)  # a concrete type
-        return ValType.FUNCREF, p
+        self.note_unsupported("function-references", pos, validated=True)  # a concrete type
+        return index, p
+
+    @staticmethod
+    def ref_of(nullable: bool, heap: int | str) -> ValType | RefType:
+        """The reference type (ref null? heap); funcref/externref as ValType."""
+        if nullable and heap in _NULLABLE_ABSTRACT:
+            return _NULLABLE_ABSTRACT[heap]
+        return RefType(nullable, heap)
 
     def result_types(self, pos: int) -> tuple[tuple[ValType, ...], int]:
         n, pos = self.length(pos)
@@ -476,19 +494,18 @@ class _ModuleReader:
             elif kind == 3:
                 desc, pos = self.global_type(pos)
             elif kind == 4:
-                pos = self.tag_type(pos)
-                self.note_unsupported("exceptions", kind_pos)
-                continue
+                desc, pos = self.tag_type(pos)
+                self.note_unsupported("exceptions", kind_pos, validated=True)
             else:
                 raise DecodeError("malformed import kind", kind_pos)
             imports.append(Import(module_name, field, _EXTERNAL_KINDS[kind], desc))
         return pos
 
-    def tag_type(self, pos: int) -> int:
+    def tag_type(self, pos: int) -> tuple[int, int]:
+        """-> (type index, pos)."""
         if self.data[pos] != 0:
             raise DecodeError("zero byte expected", pos)
-        _, pos = self.u32(pos + 1)
-        return pos
+        return self.u32(pos + 1)
 
     def function_section(self, pos: int, end: int) -> int:
         n, pos = self.length(pos)
@@ -521,10 +538,11 @@ class _ModuleReader:
         return pos
 
     def tag_section(self, pos: int, end: int) -> int:
-        self.note_unsupported("exceptions", pos)
+        self.note_unsupported("exceptions", pos, validated=True)
         n, pos = self.length(pos)
         for _ in range(n):
-            pos = self.tag_type(pos)
+            type_index, pos = self.tag_type(pos)
+            self.module.tags.append(type_index)
         return pos
 
     def global_section(self, pos: int, end: int) -> int:
@@ -543,9 +561,8 @@ class _ModuleReader:
             kind = self.data[pos]
             index, pos = self.u32(pos + 1)
             if kind == 4:
-                self.note_unsupported("exceptions", kind_pos)
-                continue
-            if kind > 4:
+                self.note_unsupported("exceptions", kind_pos, validated=True)
+            elif kind > 4:
                 raise DecodeError("malformed export kind", kind_pos)
             self.module.exports.append(Export(name, _EXTERNAL_KINDS[kind], index))
         return pos
@@ -793,8 +810,8 @@ class _ModuleReader:
                 types, pos = self.result_types(pos)
                 append(new(Instr, (ops[b], types, start)))
             elif k == K_HEAPTYPE:  # ref.null
-                vt, pos = self.heaptype(pos)
-                append(new(Instr, (ops[b], vt, start)))
+                heap, pos = self.heaptype(pos)
+                append(new(Instr, (ops[b], self.ref_of(True, heap), start)))
             elif k == K_PREFIX:
                 pos = self.prefixed(b, start, pos, append)
             elif k == K_OTHER:
@@ -819,7 +836,7 @@ class _ModuleReader:
         """A one-byte operator of an out-of-scope feature (exceptions,
         function references, GC): decode it and keep block structure."""
         op = OPS_BY_BYTE[b]
-        self.note_unsupported(op.feature, start)
+        self.note_unsupported(op.feature, start, validated=op in _VALIDATED_OPS)
         name = op.name
         if name == "try":
             ctrl.append(_CTRL_TRY)

@@ -30,8 +30,14 @@ the operator's immediate kind in the opcode table (`wasm.opcodes`):
                      so NaN payloads survive)
   two indices        (first, second), e.g. memory.copy (dst, src),
                      table.init (elem, table), memory.init (data, memory)
-  reftype            ValType (ref.null)
+  reftype            ValType or RefType (ref.null: the nullable type)
   =================  =====================================================
+
+Typed function references (out of scope, but validated so that an invalid
+module is still a ValidationError): a value type may be a `RefType`, for
+`(ref ht)` and `(ref null $t)`; `(ref null func)` / `(ref null extern)` are
+plain FUNCREF / EXTERNREF.  A module using them carries
+`Module.unsupported` and never passes `validate_module`.
 
 Invariants: a `Module` that passed `validate_module` has consistent indices
 everywhere; `FunctionBody.instrs` ends with the function's final `end`.
@@ -72,6 +78,17 @@ _VALTYPE_NAMES = {
     ValType.F64: "f64", ValType.V128: "v128", ValType.FUNCREF: "funcref",
     ValType.EXTERNREF: "externref",
 }
+
+
+class RefType(NamedTuple):
+    """A typed reference other than funcref/externref: `(ref null? heap)`,
+    heap a type index or "func" / "extern" (function-references)."""
+
+    nullable: bool
+    heap: int | str
+
+    def __str__(self) -> str:
+        return f"(ref {'null ' if self.nullable else ''}{self.heap})"
 
 
 @dataclass(frozen=True)
@@ -152,14 +169,14 @@ ConstExpr = tuple  # tuple[Instr, ...]
 class Import:
     module: str
     name: str
-    kind: str  # "func" | "table" | "memory" | "global"
-    desc: object  # type index (func) | TableType | MemoryType | GlobalType
+    kind: str  # "func" | "table" | "memory" | "global" | "tag"
+    desc: object  # type index (func, tag) | TableType | MemoryType | GlobalType
 
 
 @dataclass(frozen=True)
 class Export:
     name: str
-    kind: str  # "func" | "table" | "memory" | "global"
+    kind: str  # "func" | "table" | "memory" | "global" | "tag"
     index: int
 
 
@@ -214,6 +231,13 @@ class Module:
     # Byte offset of each non-custom section (its id byte), by section id;
     # the validator uses it to place errors that have no instruction.
     section_offsets: dict[int, int] = field(default_factory=dict)
+    # Exception tags (type index per defined tag): out of scope, kept only
+    # to validate.
+    tags: list[int] = field(default_factory=list)
+    # First out-of-scope construct the validator can still check, as
+    # (feature, offset): `validate_module` validates the whole module, then
+    # raises UnsupportedFeature for it.
+    unsupported: tuple[str, int] | None = None
 
     # -- index spaces: imports first, then definitions --------------------
 

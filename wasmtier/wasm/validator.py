@@ -9,9 +9,11 @@ every function body with the spec appendix's validation algorithm:
     value stack   vals:  [ValType int | UNKNOWN, ...]
     control stack ctrls: [Frame, ...], innermost last
 
-    Frame = [kind, start_types, end_types, height, unreachable, label_types]
+    Frame = [kind, start_types, end_types, height, unreachable, label_types,
+             inits_height]
              kind: BLOCK | LOOP | IF | ELSE; height = len(vals) at entry;
-             label_types = start_types for a loop, else end_types
+             label_types = start_types for a loop, else end_types;
+             inits_height = len(inits) at entry (see below)
 
 After an unconditional branch the frame is marked unreachable and the stack
 is cut to its height; popping below the height then yields UNKNOWN, the
@@ -28,6 +30,18 @@ multi-value, bulk memory, reference types, tail calls, extended constant
 expressions, multi-memory.  A constant `global.get` of a *defined* global
 (allowed since Wasm 3.0 together with GC) raises UnsupportedFeature("gc").
 
+Also checked, though out of scope (the reader marks such a module with
+`Module.unsupported`, raised here once the module validated): typed function
+references and exception tags.  Typed references `(ref null? ht)` other than
+funcref/externref are ints >= _TYPED (`_TYPED | heap << 1 | nullable`; heap
+0 = bottom, 1 = func, 2 = extern, 3 + t = canonical type index t), with the
+subtyping (ref $t) <: (ref null $t) <: funcref; concrete types are
+canonicalized so that equivalent type definitions give one code.  Locals of
+non-nullable type start uninitialized: `uninit` holds those not yet set,
+`inits` the ones set since, unwound to the frame's inits_height at `else`
+and `end`.  Only references have subtypes, so type checks compare ints and
+call `_subtype` only on a mismatch.
+
 Error reasons are the reference interpreter's ("type mismatch", "unknown
 local 3", ...), at the byte offset of the offending operator where there is
 one.
@@ -37,7 +51,7 @@ from __future__ import annotations
 
 from .errors import UnsupportedFeature, ValidationError
 from .opcodes import OPS, OPS_BY_NAME
-from .types import Module, ValType
+from .types import Module, RefType, ValType
 
 __all__ = ["validate_module", "MAX_PAGES"]
 
@@ -49,10 +63,14 @@ I32, I64, F32, F64 = int(ValType.I32), int(ValType.I64), int(ValType.F32), int(V
 V128 = int(ValType.V128)
 FUNCREF, EXTERNREF = int(ValType.FUNCREF), int(ValType.EXTERNREF)
 _NUMERIC = frozenset((I32, I64, F32, F64, V128, UNKNOWN))
-_REFS = frozenset((FUNCREF, EXTERNREF))
+# Typed references (function-references), see the module docstring.
+_TYPED = 0x100
+BOT_REF = _TYPED  # (ref bot): a reference popped from an unreachable stack
+_HEAP_CODES = {"func": 1, "extern": 2}
+_NON_NULL = {FUNCREF: _TYPED | 1 << 1, EXTERNREF: _TYPED | 2 << 1}
 
 # Frame fields and kinds.
-KIND, START, END, HEIGHT, UNREACHABLE, LABEL = range(6)
+KIND, START, END, HEIGHT, UNREACHABLE, LABEL, INITS = range(7)
 BLOCK, LOOP, IF, ELSE = range(4)
 
 _TYPE_MISMATCH = "type mismatch"
@@ -65,7 +83,8 @@ _TYPE_MISMATCH = "type mismatch"
  C_MEMORY_GROW, C_MEMORY_FILL, C_MEMORY_COPY, C_MEMORY_INIT, C_DATA_DROP,
  C_REF_NULL, C_REF_IS_NULL, C_REF_FUNC, C_TABLE_GET, C_TABLE_SET,
  C_TABLE_SIZE, C_TABLE_GROW, C_TABLE_FILL, C_TABLE_COPY, C_TABLE_INIT,
- C_ELEM_DROP, C_UNSUPPORTED) = range(43)
+ C_ELEM_DROP, C_REF_AS_NON_NULL, C_BR_ON_NULL, C_BR_ON_NON_NULL, C_CALL_REF,
+ C_RETURN_CALL_REF, C_UNSUPPORTED) = range(48)
 
 _CATEGORY_BY_NAME = {
     "local.get": C_LOCAL_GET, "local.set": C_LOCAL_SET, "local.tee": C_LOCAL_TEE,
@@ -83,11 +102,17 @@ _CATEGORY_BY_NAME = {
     "table.grow": C_TABLE_GROW, "table.fill": C_TABLE_FILL,
     "table.copy": C_TABLE_COPY, "table.init": C_TABLE_INIT, "elem.drop": C_ELEM_DROP,
 }
+# Out-of-scope operators that are validated all the same (function-references).
+_VALIDATED_CATEGORY_BY_NAME = {
+    "ref.as_non_null": C_REF_AS_NON_NULL, "br_on_null": C_BR_ON_NULL,
+    "br_on_non_null": C_BR_ON_NON_NULL, "call_ref": C_CALL_REF,
+    "return_call_ref": C_RETURN_CALL_REF,
+}
 
 
 def _category(op) -> int:
     if op.feature is not None:
-        return C_UNSUPPORTED
+        return _VALIDATED_CATEGORY_BY_NAME.get(op.name, C_UNSUPPORTED)
     if op.name == "select":
         return C_SELECT if op.imm == "none" else C_SELECT_T
     if op.mem_bytes:
@@ -112,8 +137,38 @@ _OP_REF_FUNC = OPS_BY_NAME["ref.func"]
 _OP_REF_NULL = OPS_BY_NAME["ref.null"]
 
 
-def _ints(types) -> tuple[int, ...]:
-    return tuple(int(t) for t in types)
+def _is_ref(t: int) -> bool:
+    return t == FUNCREF or t == EXTERNREF or t >= _TYPED
+
+
+def _heap_nullable(t: int) -> tuple[int, int]:
+    if t == FUNCREF:
+        return 1, 1
+    if t == EXTERNREF:
+        return 2, 1
+    return (t - _TYPED) >> 1, t & 1
+
+
+def _subtype(a: int, e: int) -> bool:
+    """a <: e, for two different known types: only references have subtypes
+    (ref bot <: ref ht <: ref null ht; ref $t <: ref func)."""
+    if not (_is_ref(a) and _is_ref(e)):
+        return False
+    ha, na = _heap_nullable(a)
+    he, ne = _heap_nullable(e)
+    if na > ne:
+        return False
+    return ha == he or ha == 0 or (he == 1 and ha >= 3)
+
+
+def _matches(a: int, e: int) -> bool:
+    """a <: e, UNKNOWN matching anything."""
+    return a == e or not a or not e or _subtype(a, e)
+
+
+def _all_match(actual: tuple, expected: tuple) -> bool:
+    return (actual == expected
+            or (len(actual) == len(expected) and all(map(_matches, actual, expected))))
 
 
 class _Context:
@@ -121,22 +176,70 @@ class _Context:
 
     def __init__(self, module: Module):
         self.module = module
-        self.types = [(_ints(ft.params), _ints(ft.results)) for ft in module.types]
+        section = module.section_offsets.get
+        # Typed references only occur in modules marked unsupported.
+        self.typed = module.unsupported is not None
+        self.canon = self._canonical_types(module, section(1))
+        self.types = [(self.codes(ft.params, section(1)), self.codes(ft.results, section(1)))
+                      for ft in module.types]
         self.func_type_indices = module.func_type_indices()
         self.num_imported_funcs = module.num_imported_funcs
-        self.tables = [int(tt.elem) for tt in module.table_types()]
+        self.tables = [self.code(tt.elem, section(4)) for tt in module.table_types()]
         self.num_mems = len(module.mem_types())
         gts = module.global_types()
-        self.globals = [int(gt.valtype) for gt in gts]
+        self.globals = [self.code(gt.valtype, section(6)) for gt in gts]
         self.global_mutable = [gt.mutable for gt in gts]
         self.num_imported_globals = module.num_imported_globals
-        self.elems = [int(seg.elem_type) for seg in module.elems]
+        self.elems = [self.code(seg.elem_type, section(9)) for seg in module.elems]
         # Without a datacount section the reader guarantees no data index
         # is used unless the data section is empty too.
         self.num_datas = (module.data_count if module.data_count is not None
                           else len(module.datas))
         self.refs: set[int] = set()
         self.blocktype_sigs: dict = {}  # BlockType -> (params, results) as ints
+
+    def _canonical_types(self, module: Module, offset) -> list[int]:
+        """canon[i]: the first type index whose definition is equivalent to
+        type i's (each type is its own recursion group: it may refer to
+        earlier types and to itself)."""
+        canon: list[int] = []
+        if not self.typed:
+            return list(range(len(module.types)))
+        first: dict = {}
+        for i, ft in enumerate(module.types):
+            key = []
+            for t in ft.params + (None,) + ft.results:
+                if type(t) is RefType and type(t.heap) is int:
+                    if t.heap > i:
+                        raise ValidationError(f"unknown type {t.heap}", offset)
+                    t = (t.nullable, "self" if t.heap == i else canon[t.heap])
+                key.append(t)
+            canon.append(first.setdefault(tuple(key), i))
+        return canon
+
+    def code(self, t, offset) -> int:
+        """A value type as the validator's int (see the module docstring)."""
+        if type(t) is not RefType:
+            return int(t)
+        heap = t.heap
+        if type(heap) is int:
+            if heap >= len(self.canon):
+                raise ValidationError(f"unknown type {heap}", offset)
+            h = 3 + self.canon[heap]
+        elif heap in _HEAP_CODES:
+            h = _HEAP_CODES[heap]
+        else:
+            raise UnsupportedFeature("gc", offset)  # the reader stops these
+        return _TYPED | h << 1 | t.nullable
+
+    def codes(self, types, offset) -> tuple[int, ...]:
+        if not self.typed:
+            return tuple(map(int, types))
+        return tuple(self.code(t, offset) for t in types)
+
+    def func_ref_type(self, index: int) -> int:
+        """The type of ref.func `index` (a valid function index): (ref $t)."""
+        return _TYPED | (3 + self.canon[self.func_type_indices[index]]) << 1
 
     def func_sig(self, index: int, offset) -> tuple[tuple, tuple]:
         if index >= len(self.func_type_indices):
@@ -164,11 +267,17 @@ def validate_module(module: Module) -> None:
             _check_table_type(imp.desc, section(2))
         elif imp.kind == "memory":
             _check_memory_type(imp.desc, section(2))
+        elif imp.kind == "tag":
+            _check_tag_type(c, imp.desc, section(2))
     for ti in module.funcs:
         if ti >= ntypes:
             raise ValidationError(f"unknown type {ti}", section(3))
-    for tt in module.tables:
+    for tt, code in zip(module.tables, c.tables[len(c.tables) - len(module.tables):]):
         _check_table_type(tt, section(4))
+        if code >= _TYPED and not code & 1:  # no initializer: the default is null
+            raise ValidationError(_TYPE_MISMATCH, section(4))
+    for ti in module.tags:
+        _check_tag_type(c, ti, section(13))
     for mt in module.mems:
         _check_memory_type(mt, section(5))
 
@@ -193,7 +302,7 @@ def validate_module(module: Module) -> None:
     # Globals: each initializer sees the imported and earlier globals.
     visible = c.num_imported_globals
     for g in module.globals:
-        _check_const_expr(c, g.init, int(g.type.valtype), visible, section(6))
+        _check_const_expr(c, g.init, c.code(g.type.valtype, section(6)), visible, section(6))
         visible += 1
 
     nimported = c.num_imported_funcs
@@ -201,7 +310,7 @@ def validate_module(module: Module) -> None:
         _validate_function(c, nimported + i, body)
 
     for seg in module.elems:
-        et = int(seg.elem_type)
+        et = c.code(seg.elem_type, section(9))
         for item in seg.items:
             _check_const_expr(c, item, et, len(c.globals), section(9))
         if seg.mode == "active":
@@ -209,7 +318,7 @@ def validate_module(module: Module) -> None:
             if seg.table >= len(c.tables):
                 raise ValidationError(f"unknown table {seg.table}", where)
             _check_const_expr(c, seg.offset, I32, len(c.globals), section(9))
-            if c.tables[seg.table] != et:
+            if not _matches(et, c.tables[seg.table]):
                 raise ValidationError(_TYPE_MISMATCH, where)
 
     for seg in module.datas:
@@ -226,7 +335,8 @@ def validate_module(module: Module) -> None:
 
     names = set()
     limits = {"func": len(c.func_type_indices), "table": len(c.tables),
-              "memory": c.num_mems, "global": len(c.globals)}
+              "memory": c.num_mems, "global": len(c.globals),
+              "tag": len(module.imports_of("tag")) + len(module.tags)}
     for exp in module.exports:
         if exp.index >= limits[exp.kind]:
             raise ValidationError(f"unknown {_KIND_NAMES[exp.kind]} {exp.index}", section(7))
@@ -234,8 +344,12 @@ def validate_module(module: Module) -> None:
             raise ValidationError("duplicate export name", section(7))
         names.add(exp.name)
 
+    if module.unsupported is not None:  # valid, but out of scope
+        raise UnsupportedFeature(*module.unsupported)
 
-_KIND_NAMES = {"func": "function", "table": "table", "memory": "memory", "global": "global"}
+
+_KIND_NAMES = {"func": "function", "table": "table", "memory": "memory", "global": "global",
+               "tag": "tag"}
 
 
 def _expr_offset(expr, fallback=None) -> int | None:
@@ -254,6 +368,13 @@ def _check_limits(limits, bound: int, message: str, offset) -> None:
 
 def _check_table_type(tt, offset) -> None:
     _check_limits(tt.limits, 0xFFFF_FFFF, "table size must be at most 2^32-1", offset)
+
+
+def _check_tag_type(c: _Context, type_index: int, offset) -> None:
+    if type_index >= len(c.types):
+        raise ValidationError(f"unknown type {type_index}", offset)
+    if c.types[type_index][1]:
+        raise ValidationError("non-empty tag result type", offset)
 
 
 def _check_memory_type(mt, offset) -> None:
@@ -281,22 +402,28 @@ def _check_const_expr(c: _Context, expr, expected: int, visible_globals: int,
         elif op is _OP_REF_FUNC:
             if imm >= len(c.func_type_indices):
                 raise ValidationError(f"unknown function {imm}", offset)
-            stack.append(FUNCREF)
+            stack.append(c.func_ref_type(imm))
         elif op is _OP_REF_NULL:
-            stack.append(int(imm))
+            stack.append(c.code(imm, offset))
         else:
             for t in reversed(_PARAMS[op.id]):
                 if not stack or stack.pop() != t:
                     raise ValidationError(_TYPE_MISMATCH, offset)
             stack.extend(_RESULTS[op.id])
-    if stack != [expected]:
+    if len(stack) != 1 or not _matches(stack[0], expected):
         raise ValidationError(_TYPE_MISMATCH, _expr_offset(expr, section_offset))
 
 
 def _validate_function(c: _Context, func_index: int, body) -> None:
     params, results = c.func_sig(func_index, body.offset)
-    local_types = params + _ints(body.locals)
+    local_types = params + c.codes(body.locals, body.offset)
     nlocals = len(local_types)
+    # Non-defaultable (non-nullable reference) locals not yet set, and the
+    # ones set since (see the module docstring); empty in in-scope code.
+    uninit = {i for i in range(len(params), nlocals)
+              if local_types[i] >= _TYPED and not local_types[i] & 1}
+    inits: list[int] = []
+    code = c.code
     types = c.types
     ntypes = len(types)
     globals_ = c.globals
@@ -310,7 +437,7 @@ def _validate_function(c: _Context, func_index: int, body) -> None:
     static_results = _RESULTS
 
     vals: list[int] = []
-    frame = [BLOCK, (), results, 0, False, results]
+    frame = [BLOCK, (), results, 0, False, results, 0]
     ctrls = [frame]
 
     def mismatch(offset):
@@ -324,7 +451,7 @@ def _validate_function(c: _Context, func_index: int, body) -> None:
                 return UNKNOWN
             raise mismatch(offset)
         actual = vals.pop()
-        if actual != expected and actual and expected:
+        if actual != expected and actual and expected and not _subtype(actual, expected):
             raise mismatch(offset)
         return actual
 
@@ -333,6 +460,23 @@ def _validate_function(c: _Context, func_index: int, body) -> None:
         for i in range(len(expected) - 1, -1, -1):
             popped[i] = pop(expected[i], offset)
         return popped
+
+    def pop_ref(offset) -> int:
+        """Pop any reference; -> its non-null variant ((ref bot) if unknown)."""
+        t = pop(UNKNOWN, offset)
+        if not t:
+            return BOT_REF
+        if not _is_ref(t):
+            raise mismatch(offset)
+        return _NON_NULL.get(t, t & ~1)
+
+    def set_local(index: int) -> None:
+        uninit.discard(index)
+        inits.append(index)
+
+    def reset_inits(height: int) -> None:
+        while len(inits) > height:
+            uninit.add(inits.pop())
 
     def label(depth: int, offset) -> list:
         if depth >= len(ctrls):
@@ -347,7 +491,7 @@ def _validate_function(c: _Context, func_index: int, body) -> None:
             return types[ti]
         sig = blocktype_sigs.get(bt)
         if sig is None:
-            sig = blocktype_sigs[bt] = (_ints(bt.params), _ints(bt.results))
+            sig = blocktype_sigs[bt] = (c.codes(bt.params, offset), c.codes(bt.results, offset))
         return sig
 
     def check_memory(index: int, offset) -> None:
@@ -369,7 +513,7 @@ def _validate_function(c: _Context, func_index: int, body) -> None:
             raise ValidationError(f"unknown data segment {index}", offset)
 
     def check_tail_call(callee_results: tuple, offset) -> None:
-        if callee_results != results:
+        if not _all_match(callee_results, results):
             raise mismatch(offset)
 
     for op, imm, offset in body.instrs:
@@ -405,6 +549,8 @@ def _validate_function(c: _Context, func_index: int, body) -> None:
         elif cat == C_LOCAL_GET:
             if imm >= nlocals:
                 raise ValidationError(f"unknown local {imm}", offset)
+            if uninit and imm in uninit:
+                raise ValidationError(f"uninitialized local {imm}", offset)
             vals.append(local_types[imm])
         elif cat == C_LOCAL_SET:
             if imm >= nlocals:
@@ -412,16 +558,20 @@ def _validate_function(c: _Context, func_index: int, body) -> None:
             t = local_types[imm]
             if len(vals) > frame[HEIGHT]:
                 a = vals.pop()
-                if a != t and a:
+                if a != t and a and not _subtype(a, t):
                     raise mismatch(offset)
             else:
                 pop(t, offset)
+            if uninit and imm in uninit:
+                set_local(imm)
         elif cat == C_LOCAL_TEE:
             if imm >= nlocals:
                 raise ValidationError(f"unknown local {imm}", offset)
             t = local_types[imm]
             pop(t, offset)
             vals.append(t)
+            if uninit and imm in uninit:
+                set_local(imm)
         elif cat == C_GLOBAL_GET:
             if imm >= nglobals:
                 raise ValidationError(f"unknown global {imm}", offset)
@@ -447,8 +597,10 @@ def _validate_function(c: _Context, func_index: int, body) -> None:
             pop_types(ends, offset)
             if len(vals) != frame[HEIGHT]:
                 raise mismatch(offset)
-            if frame[KIND] == IF and frame[START] != ends:
+            if frame[KIND] == IF and not _all_match(frame[START], ends):
                 raise mismatch(offset)  # the missing else must produce `ends`
+            if len(inits) > frame[INITS]:
+                reset_inits(frame[INITS])
             ctrls.pop()
             vals.extend(ends)
             if ctrls:
@@ -459,7 +611,7 @@ def _validate_function(c: _Context, func_index: int, body) -> None:
                 pop(I32, offset)
             pop_types(ps, offset)
             kind = BLOCK if cat == C_BLOCK else (LOOP if cat == C_LOOP else IF)
-            frame = [kind, ps, rs, len(vals), False, ps if kind == LOOP else rs]
+            frame = [kind, ps, rs, len(vals), False, ps if kind == LOOP else rs, len(inits)]
             ctrls.append(frame)
             vals.extend(ps)
         elif cat == C_BR:
@@ -474,6 +626,8 @@ def _validate_function(c: _Context, func_index: int, body) -> None:
                 raise mismatch(offset)
             frame[KIND] = ELSE
             frame[UNREACHABLE] = False
+            if len(inits) > frame[INITS]:
+                reset_inits(frame[INITS])
             vals.extend(frame[START])
         elif cat == C_DROP:
             pop(UNKNOWN, offset)
@@ -489,7 +643,7 @@ def _validate_function(c: _Context, func_index: int, body) -> None:
         elif cat == C_SELECT_T:
             if len(imm) != 1:
                 raise ValidationError("invalid result arity", offset)
-            t = int(imm[0])
+            t = code(imm[0], offset)
             pop(I32, offset)
             pop(t, offset)
             pop(t, offset)
@@ -517,7 +671,7 @@ def _validate_function(c: _Context, func_index: int, body) -> None:
             pass
         elif cat == C_CALL_INDIRECT or cat == C_RETURN_CALL_INDIRECT:
             type_index, table = imm
-            if check_table(table, offset) != FUNCREF:
+            if not _matches(check_table(table, offset), FUNCREF):
                 raise mismatch(offset)
             if type_index >= ntypes:
                 raise ValidationError(f"unknown type {type_index}", offset)
@@ -557,17 +711,15 @@ def _validate_function(c: _Context, func_index: int, body) -> None:
         elif cat == C_DATA_DROP:
             check_data(imm, offset)
         elif cat == C_REF_NULL:
-            vals.append(int(imm))
+            vals.append(code(imm, offset))
         elif cat == C_REF_IS_NULL:
-            t = pop(UNKNOWN, offset)
-            if t and t not in _REFS:
-                raise mismatch(offset)
+            pop_ref(offset)
             vals.append(I32)
         elif cat == C_REF_FUNC:
             c.func_sig(imm, offset)
             if imm not in c.refs:
                 raise ValidationError("undeclared function reference", offset)
-            vals.append(FUNCREF)
+            vals.append(c.func_ref_type(imm))
         elif cat == C_TABLE_GET:
             t = check_table(imm, offset)
             pop(I32, offset)
@@ -588,17 +740,44 @@ def _validate_function(c: _Context, func_index: int, body) -> None:
         elif cat == C_TABLE_COPY:
             dst = check_table(imm[0], offset)
             src = check_table(imm[1], offset)
-            if dst != src:
+            if not _matches(src, dst):
                 raise mismatch(offset)
             pop_types((I32, I32, I32), offset)
         elif cat == C_TABLE_INIT:
             elem, table = imm
             t = check_table(table, offset)
-            if check_elem(elem, offset) != t:
+            if not _matches(check_elem(elem, offset), t):
                 raise mismatch(offset)
             pop_types((I32, I32, I32), offset)
         elif cat == C_ELEM_DROP:
             check_elem(imm, offset)
+        elif cat == C_REF_AS_NON_NULL:
+            vals.append(pop_ref(offset))
+        elif cat == C_BR_ON_NULL:
+            t = pop_ref(offset)
+            lt = label(imm, offset)[LABEL]
+            pop_types(lt, offset)
+            vals.extend(lt)
+            vals.append(t)
+        elif cat == C_BR_ON_NON_NULL:
+            t = pop_ref(offset)
+            lt = label(imm, offset)[LABEL]
+            if not lt or not _matches(t, lt[-1]):
+                raise mismatch(offset)
+            pop_types(lt[:-1], offset)
+            vals.extend(lt[:-1])
+        elif cat == C_CALL_REF or cat == C_RETURN_CALL_REF:
+            if imm >= ntypes:
+                raise ValidationError(f"unknown type {imm}", offset)
+            ps, rs = types[imm]
+            pop(_TYPED | (3 + c.canon[imm]) << 1 | 1, offset)  # (ref null $imm)
+            pop_types(ps, offset)
+            if cat == C_CALL_REF:
+                vals.extend(rs)
+            else:
+                check_tail_call(rs, offset)
+                del vals[frame[HEIGHT]:]
+                frame[UNREACHABLE] = True
         else:  # the reader rejects out-of-scope operators before we get here
             raise UnsupportedFeature(op.feature or op.name, offset)
 
