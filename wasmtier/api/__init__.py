@@ -3,11 +3,11 @@
 from ..runtime.trap import Frame, Trap, TrapCode
 from ..wasm.errors import WasmtimeError
 from .engine import Config, Engine
-from .externs import Func, Global, Memory, Table
+from .externs import Caller, Func, Global, Memory, Table
 from .instance import Instance
 from .linker import Linker
 from .module import Module, wat2wasm
-from .store import Caller, Store
+from .store import Store
 from .types import (ExportType, FuncType, GlobalType, ImportType, Limits,
                     MemoryType, TableType, ValType)
 from .values import Val

@@ -14,11 +14,97 @@ from ..runtime.instance import (FuncExtern, GlobalExtern, MemoryExtern,
 from ..runtime.memory import read_u64, write_u64
 from ..runtime.store import KIND_HOST
 from ..wasm.errors import WasmtimeError
-from .store import Caller, store_of
-from .types import FuncType, GlobalType, MemoryType, TableType
-from .values import Val, from_raw, to_raw
+from ..wasm.types import ValType as CoreValType
+from .store import Store
+from .types import FuncType, GlobalType, MemoryType, TableType, ValType
+from .values import Val, _signed, bits_f32, bits_f64, f32_bits, f64_bits
 
 MASK64 = (1 << 64) - 1
+
+
+def store_of(obj) -> Store:
+    """The Store behind a Store or a Caller argument."""
+    if isinstance(obj, Store):
+        return obj
+    if isinstance(obj, Caller):
+        return obj._store
+    raise TypeError(f"expected a Store or Caller, found {type(obj).__name__}")
+
+
+class Caller:
+    """What a host function defined with `access_caller=True` receives first."""
+
+    def __init__(self, store: Store, instance):
+        self._store = store
+        self._instance = instance  # runtime Instance of the calling function, or None
+
+    def get(self, name: str):
+        if self._instance is None:
+            return None
+        ext = self._instance.export(name)
+        if ext is None:
+            return None
+        return wrap_extern(self._store, ext)
+
+    def __getitem__(self, name: str):
+        ext = self.get(name)
+        if ext is None:
+            raise KeyError(name)
+        return ext
+
+
+def to_raw(store, ty: CoreValType, value, raw_floats: bool = False) -> int:
+    """A Python value (or `Val`) as a raw slot for a parameter of type `ty`."""
+    if isinstance(value, Val):
+        if value.type.core != ty:
+            raise TypeError(f"expected a {ValType(ty)} value, found {value.type}")
+        value = value.value
+        raw_floats = False
+    if ty is CoreValType.I32:
+        if not isinstance(value, int):
+            raise TypeError(f"expected an int for i32, found {type(value).__name__}")
+        return _signed(value, 32) & MASK64
+    if ty is CoreValType.I64:
+        if not isinstance(value, int):
+            raise TypeError(f"expected an int for i64, found {type(value).__name__}")
+        return value & MASK64
+    if ty is CoreValType.F32:
+        if raw_floats:
+            return int(value) & 0xFFFFFFFF
+        return f32_bits(float(value))
+    if ty is CoreValType.F64:
+        if raw_floats:
+            return int(value) & MASK64
+        return f64_bits(float(value))
+    if ty is CoreValType.FUNCREF:
+        if value is None:
+            return 0
+        funcref = getattr(value, "_funcref", None)
+        if funcref is None:
+            raise TypeError("expected a Func or None for funcref")
+        return funcref(store)
+    if ty is CoreValType.EXTERNREF:
+        return store._core.externrefs.to_id(value)
+    raise WasmtimeError(f"unsupported value type {ValType(ty)}")
+
+
+def from_raw(store, ty: CoreValType, raw: int, raw_floats: bool = False):
+    """A raw slot of type `ty` as a Python value."""
+    if ty is CoreValType.I32:
+        return _signed(raw, 32)
+    if ty is CoreValType.I64:
+        return _signed(raw, 64)
+    if ty is CoreValType.F32:
+        return raw & 0xFFFFFFFF if raw_floats else bits_f32(raw)
+    if ty is CoreValType.F64:
+        return raw & MASK64 if raw_floats else bits_f64(raw)
+    if ty is CoreValType.FUNCREF:
+        if raw == 0:
+            return None
+        return Func._from_funcref(store, raw & MASK64)
+    if ty is CoreValType.EXTERNREF:
+        return store._core.externrefs.from_id(raw & MASK64) if raw else None
+    raise WasmtimeError(f"unsupported value type {ValType(ty)}")
 
 
 def _check_store(store, ext_store) -> None:
@@ -250,9 +336,6 @@ def unwrap_extern(store, obj):
     if isinstance(obj, (Func, Memory, Global, Table)):
         _check_store(store, obj._store)
         return obj._extern
-    from .instance import Instance
-    if isinstance(obj, Instance):
-        raise WasmtimeError("an instance cannot be used as an import of a core module")
     raise TypeError(f"expected an extern (Func, Memory, Global, Table), found {type(obj).__name__}")
 
 

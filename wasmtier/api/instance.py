@@ -4,9 +4,9 @@ expose exports by name (`exports(store)["f"]`) or index (`.by_index`)."""
 from __future__ import annotations
 
 from ..runtime.instance import instantiate
-from .externs import unwrap_extern, wrap_extern
+from .externs import store_of, unwrap_extern, wrap_extern
 from .module import Module
-from .store import Store, store_of
+from .store import Store
 
 
 class InstanceExports:

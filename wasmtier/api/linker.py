@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from ..wasm.errors import LinkError, WasmtimeError
 from .engine import Engine
-from .externs import Func
+from .externs import Func, store_of
 from .instance import Instance
 from .module import Module
-from .store import store_of
 from .types import FuncType
 
 

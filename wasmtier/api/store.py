@@ -1,4 +1,4 @@
-"""`Store` and `Caller` (wasmtime-py names).
+"""`Store` (wasmtime-py name).
 
 A `Store` owns a `runtime.StoreCore` (types, functions, externrefs) and a
 `tiers.TierManager` (how functions run).  Every object created in a store
@@ -52,35 +52,3 @@ class Store:
                    instances: int = -1, tables: int = -1, memories: int = -1) -> None:
         self._limits = dict(memory_size=memory_size, table_elements=table_elements,
                             instances=instances, tables=tables, memories=memories)
-
-
-def store_of(obj) -> Store:
-    """The Store behind a Store or a Caller argument."""
-    if isinstance(obj, Store):
-        return obj
-    if isinstance(obj, Caller):
-        return obj._store
-    raise TypeError(f"expected a Store or Caller, found {type(obj).__name__}")
-
-
-class Caller:
-    """What a host function defined with `access_caller=True` receives first."""
-
-    def __init__(self, store: Store, instance):
-        self._store = store
-        self._instance = instance  # runtime Instance of the calling function, or None
-
-    def get(self, name: str):
-        if self._instance is None:
-            return None
-        ext = self._instance.export(name)
-        if ext is None:
-            return None
-        from .externs import wrap_extern
-        return wrap_extern(self._store, ext)
-
-    def __getitem__(self, name: str):
-        ext = self.get(name)
-        if ext is None:
-            raise KeyError(name)
-        return ext

@@ -5,15 +5,14 @@ f64 bits, funcref = VMFuncRef address (0 null), externref = id in the
 store's `ExternRefs` (0 null).  The Python side follows wasmtime-py: ints
 for i32/i64 (signed), floats for f32/f64, `Func` or None for funcref, any
 object or None for externref.  The `*_raw` helpers keep floats as bit
-patterns instead, so NaN payloads survive (`Func.call_raw`).
+patterns instead, so NaN payloads survive (`Func.call_raw`).  The conversions themselves live with the externs
+(`api.externs.to_raw` / `from_raw`), since funcref values are `Func`s.
 """
 
 from __future__ import annotations
 
 import struct
 
-from ..wasm.errors import WasmtimeError
-from ..wasm.types import ValType as CoreValType
 from .types import ValType
 
 MASK64 = (1 << 64) - 1
@@ -110,58 +109,3 @@ class Val:
 
     def __repr__(self) -> str:
         return f"Val.{self._type}({self._value!r})"
-
-
-def to_raw(store, ty: CoreValType, value, raw_floats: bool = False) -> int:
-    """A Python value (or `Val`) as a raw slot for a parameter of type `ty`."""
-    if isinstance(value, Val):
-        if value.type.core != ty:
-            raise TypeError(f"expected a {ValType(ty)} value, found {value.type}")
-        value = value.value
-        raw_floats = False
-    if ty is CoreValType.I32:
-        if not isinstance(value, int):
-            raise TypeError(f"expected an int for i32, found {type(value).__name__}")
-        return _signed(value, 32) & MASK64
-    if ty is CoreValType.I64:
-        if not isinstance(value, int):
-            raise TypeError(f"expected an int for i64, found {type(value).__name__}")
-        return value & MASK64
-    if ty is CoreValType.F32:
-        if raw_floats:
-            return int(value) & 0xFFFFFFFF
-        return f32_bits(float(value))
-    if ty is CoreValType.F64:
-        if raw_floats:
-            return int(value) & MASK64
-        return f64_bits(float(value))
-    if ty is CoreValType.FUNCREF:
-        if value is None:
-            return 0
-        funcref = getattr(value, "_funcref", None)
-        if funcref is None:
-            raise TypeError("expected a Func or None for funcref")
-        return funcref(store)
-    if ty is CoreValType.EXTERNREF:
-        return store._core.externrefs.to_id(value)
-    raise WasmtimeError(f"unsupported value type {ValType(ty)}")
-
-
-def from_raw(store, ty: CoreValType, raw: int, raw_floats: bool = False):
-    """A raw slot of type `ty` as a Python value."""
-    if ty is CoreValType.I32:
-        return _signed(raw, 32)
-    if ty is CoreValType.I64:
-        return _signed(raw, 64)
-    if ty is CoreValType.F32:
-        return raw & 0xFFFFFFFF if raw_floats else bits_f32(raw)
-    if ty is CoreValType.F64:
-        return raw & MASK64 if raw_floats else bits_f64(raw)
-    if ty is CoreValType.FUNCREF:
-        if raw == 0:
-            return None
-        from .externs import Func
-        return Func._from_funcref(store, raw & MASK64)
-    if ty is CoreValType.EXTERNREF:
-        return store._core.externrefs.from_id(raw & MASK64) if raw else None
-    raise WasmtimeError(f"unsupported value type {ValType(ty)}")
