@@ -449,44 +449,21 @@ IMMEDIATE_FORMS = [f"{t}.{o}" for t in ("i32", "i64") for o in
                    ("add", "sub", "mul", "and", "or", "xor", "shl", "shr_s", "shr_u")]
 IMMEDIATE_FORMS += [f"{t}.{c}" for t in ("i32", "i64") for c in COMPARE]
 
-_DIV = {
-    "i32.div_s": f"""
-if b == 0:
-    TRAP({TrapCode.INTEGER_DIVISION_BY_ZERO.value})
-if a == {_I32_SIGN} and b == -1:
-    TRAP({TrapCode.INTEGER_OVERFLOW.value})
-store_i64(d, sdiv32(a, b))""",
-    "i32.div_u": f"""
-if b == 0:
-    TRAP({TrapCode.INTEGER_DIVISION_BY_ZERO.value})
-store_i64(d, udiv32(a, b))""",
-    "i32.rem_s": f"""
-if b == 0:
-    TRAP({TrapCode.INTEGER_DIVISION_BY_ZERO.value})
-store_i64(d, 0 if b == -1 else srem32(a, b))""",
-    "i32.rem_u": f"""
-if b == 0:
-    TRAP({TrapCode.INTEGER_DIVISION_BY_ZERO.value})
-store_i64(d, urem32(a, b))""",
-    "i64.div_s": f"""
-if b == 0:
-    TRAP({TrapCode.INTEGER_DIVISION_BY_ZERO.value})
-if a == {_I64_MIN} and b == -1:
-    TRAP({TrapCode.INTEGER_OVERFLOW.value})
-store_i64(d, sdiv64(a, b))""",
-    "i64.div_u": f"""
-if b == 0:
-    TRAP({TrapCode.INTEGER_DIVISION_BY_ZERO.value})
-store_i64(d, udiv64(a, b))""",
-    "i64.rem_s": f"""
-if b == 0:
-    TRAP({TrapCode.INTEGER_DIVISION_BY_ZERO.value})
-store_i64(d, 0 if b == -1 else srem64(a, b))""",
-    "i64.rem_u": f"""
-if b == 0:
-    TRAP({TrapCode.INTEGER_DIVISION_BY_ZERO.value})
-store_i64(d, urem64(a, b))""",
-}
+# Integer division: a zero divisor traps; signed division of the minimum by
+# -1 overflows (trap), while the matching remainder is 0 (no trap).
+_DIV = {}
+for _t, _min in (("i32", _I32_SIGN), ("i64", _I64_MIN)):
+    _w = _t[1:]
+    for _op, _prim in (("div_s", "sdiv"), ("div_u", "udiv"), ("rem_s", "srem"), ("rem_u", "urem")):
+        _body = f"if b == 0:\n    TRAP({TrapCode.INTEGER_DIVISION_BY_ZERO.value})\n"
+        if _op == "div_s":
+            _body += (f"if a == {_min} and b == -1:\n"
+                      f"    TRAP({TrapCode.INTEGER_OVERFLOW.value})\n")
+        if _op == "rem_s":
+            _body += f"store_i64(d, 0 if b == -1 else {_prim}{_w}(a, b))"
+        else:
+            _body += f"store_i64(d, {_prim}{_w}(a, b))"
+        _DIV[f"{_t}.{_op}"] = _body
 
 # Float -> integer truncation: (source reader, lower bound exclusive, upper
 # bound exclusive (as f64, exact), converter, result wrapper).

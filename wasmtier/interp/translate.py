@@ -645,28 +645,26 @@ def _h_memory_grow(t, instrs, i, ins):
     t.emit("memory.grow", dst, a, ins.imm)
 
 
-def _three_operands(t):
-    c = t.pop_slot()
-    b = t.pop_slot()
-    a = t.pop_slot()
-    return a, b, c
+def _bulk(name: str, place):
+    """memory.fill/copy/init and table.fill/copy/init: three operands
+    (destination, source or value, count) and the VMContext offsets that
+    `place(t, imm)` names."""
+    def handler(t, instrs, i, ins):
+        c = t.pop_slot()
+        b = t.pop_slot()
+        a = t.pop_slot()
+        t.emit(name, a, b, c, *place(t, ins.imm))
+    return handler
 
 
-def _h_memory_fill(t, instrs, i, ins):
-    a, b, c = _three_operands(t)
-    t.emit("memory.fill", a, b, c, t.offsets.memory(ins.imm))
-
-
-def _h_memory_copy(t, instrs, i, ins):
-    dst_mem, src_mem = ins.imm
-    a, b, c = _three_operands(t)
-    t.emit("memory.copy", a, b, c, t.offsets.memory(dst_mem), t.offsets.memory(src_mem))
-
-
-def _h_memory_init(t, instrs, i, ins):
-    data, mem = ins.imm
-    a, b, c = _three_operands(t)
-    t.emit("memory.init", a, b, c, t.offsets.memory(mem), t.offsets.data_segment(data))
+_h_memory_fill = _bulk("memory.fill", lambda t, m: (t.offsets.memory(m),))
+_h_memory_copy = _bulk("memory.copy", lambda t, mm: (t.offsets.memory(mm[0]), t.offsets.memory(mm[1])))
+_h_memory_init = _bulk("memory.init", lambda t, dm: (t.offsets.memory(dm[1]),
+                                                      t.offsets.data_segment(dm[0])))
+_h_table_fill = _bulk("table.fill", lambda t, x: (t.offsets.table(x),))
+_h_table_copy = _bulk("table.copy", lambda t, tt: (t.offsets.table(tt[0]), t.offsets.table(tt[1])))
+_h_table_init = _bulk("table.init", lambda t, et: (t.offsets.table(et[1]),
+                                                    t.offsets.elem_segment(et[0])))
 
 
 def _h_data_drop(t, instrs, i, ins):
@@ -697,23 +695,6 @@ def _h_table_grow(t, instrs, i, ins):
     a = t.pop_slot()
     dst = t.push_slot()
     t.emit("table.grow", dst, a, b, ins.imm)
-
-
-def _h_table_fill(t, instrs, i, ins):
-    a, b, c = _three_operands(t)
-    t.emit("table.fill", a, b, c, t.offsets.table(ins.imm))
-
-
-def _h_table_copy(t, instrs, i, ins):
-    dst_table, src_table = ins.imm
-    a, b, c = _three_operands(t)
-    t.emit("table.copy", a, b, c, t.offsets.table(dst_table), t.offsets.table(src_table))
-
-
-def _h_table_init(t, instrs, i, ins):
-    elem, table = ins.imm
-    a, b, c = _three_operands(t)
-    t.emit("table.init", a, b, c, t.offsets.table(table), t.offsets.elem_segment(elem))
 
 
 def _h_elem_drop(t, instrs, i, ins):
