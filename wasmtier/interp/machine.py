@@ -20,6 +20,16 @@ the caller's frame and call-stack records (`top`, `cs_top`), so nothing of
 the suspended activation is overwritten.  Because `run` returns for every
 request, no numba frame is ever suspended.
 
+Departures from ARCHITECTURE.md, for now (no compiled tier exists yet):
+
+* the loop resolves a callee through its `VMFuncRef` to the store function
+  record (`FUNC_INTERP_PC`), not through the VMFuncRef's native entry, which
+  stays 0; host calls leave the loop through `STATUS_HOST_CALL` instead of
+  a native call into a numba `@cfunc`.  When tier 1 lands, the call handlers
+  will first test the native entry and call it through an intrinsic.
+* the per-function tier-up counters are laid out in the VMContext but not
+  incremented yet.
+
 Value stack and call stack are fixed-size numpy buffers; running past either
 traps with "call stack exhausted" (the limits: `VALUE_STACK_SLOTS`,
 `CALL_STACK_FRAMES`).  The code buffer grows by reallocation: code refers to
