@@ -634,10 +634,6 @@ def write_loop_module() -> bool:
     return True
 
 
-def source_digest() -> str:
-    return hashlib.sha256(loop_source().encode()).hexdigest()[:16]
-
-
 # -- the disassembler ---------------------------------------------------------------------------
 
 

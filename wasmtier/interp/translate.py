@@ -47,7 +47,6 @@ _SWAPPED_COMPARE = {"lt_s": "gt_s", "gt_s": "lt_s", "le_s": "ge_s", "ge_s": "le_
                     "lt_u": "gt_u", "gt_u": "lt_u", "le_u": "ge_u", "ge_u": "le_u",
                     "eq": "eq", "ne": "ne"}
 _INT_COMPARES = frozenset(f"{t}.{c}" for t in ("i32", "i64") for c in COMPARE)
-_UNARY_OR_BINARY = None  # filled lazily: names whose bytecode is "da"/"dab"
 
 
 def _to_i64(v: int) -> int:
@@ -263,16 +262,13 @@ class Translator:
         if bc is None:
             raise NotImplementedError(f"tier 0 cannot translate {name}")
         if bc.fields == "da":
-            a = self.pop_operand_slot()
+            a = self.pop_slot()
             dst, used = self.result_dest(instrs, i)
             self.emit(name, dst, a)
             return used
         if bc.fields == "dab":
             return self.binary(instrs, i, name)
         raise NotImplementedError(f"tier 0 has no translation rule for {name}")
-
-    def pop_operand_slot(self) -> int:
-        return self.pop_slot()
 
     def binary(self, instrs, i: int, name: str) -> int:
         b_kind, b_val = self.stack[-1]
@@ -350,10 +346,6 @@ class Translator:
         frame = Control("if", len(self.stack) - nparams, nparams, nresults)
         frame.else_fixup = pos
         self.ctl.append(frame)
-
-    def end_block_values(self, frame: Control) -> None:
-        """At the end of a reachable block body: results into canonical slots."""
-        self.emit_moves_for_end(frame)
 
     def emit_moves_for_end(self, frame: Control) -> None:
         n = frame.nresults

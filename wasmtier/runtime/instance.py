@@ -26,13 +26,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..wasm.errors import LinkError
-from ..wasm.types import (FuncType, GlobalType, MemoryType, Module, TableType,
-                          ValType)
+from ..wasm.types import GlobalType, MemoryType, Module, TableType, ValType
 from .memory import LinearMemory, NativeBlock, read_u64, write_u64
 from .store import FuncEntry, StoreCore
 from .table import Table
 from .trap import Trap, TrapCode
-from .vmoffsets import FUNCREF_SIZE, MAGIC, VMCTX_MAGIC, VMCTX_STORE_ID, VMOffsets
+from .vmoffsets import MAGIC, VMCTX_MAGIC, VMCTX_STORE_ID, VMOffsets
 
 MASK64 = (1 << 64) - 1
 
@@ -305,8 +304,3 @@ def host_table(store: StoreCore, ttype: TableType, init: int = 0) -> TableExtern
     table = Table(ttype, block.addr, init)
     table._owner = block
     return TableExtern(table)
-
-
-__all__ = ["Instance", "instantiate", "FuncExtern", "MemoryExtern", "TableExtern",
-           "GlobalExtern", "host_global", "host_memory", "host_table", "canonical_slot",
-           "sign_extend", "FuncType", "FUNCREF_SIZE"]

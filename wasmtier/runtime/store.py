@@ -30,13 +30,13 @@ Function references are `VMFuncRef` addresses (0 is null).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
 from ..wasm.types import FuncType
-from .memory import NativeBlock, write_u64
+from .memory import NativeBlock, read_u64, write_u64
 from .vmoffsets import (FUNCREF_SIZE, FUNCREF_STORE_FUNC, FUNCREF_TYPE_ID,
                         FUNCREF_VMCTX)
 
@@ -173,5 +173,4 @@ class StoreCore:
         write_u64(funcref + FUNCREF_STORE_FUNC, sid)
 
     def entry_of_funcref(self, funcref: int) -> FuncEntry:
-        from .memory import read_u64
         return self.funcs.entries[read_u64(funcref + FUNCREF_STORE_FUNC)]
