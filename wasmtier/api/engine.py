@@ -7,6 +7,7 @@ rest so that programs written for wasmtime-py run unchanged.
 
 from __future__ import annotations
 
+from ..runtime.memory import NativeBlock, read_u64, write_u64
 from ..tiers.manager import STRATEGIES
 
 
@@ -39,9 +40,22 @@ class Config:
 
 
 class Engine:
+    """Compilation settings shared by stores, and the epoch counter.
+
+    The epoch lives in native memory so running code (which holds its
+    address) sees `increment_epoch` from any thread at once."""
+
     def __init__(self, config: Config | None = None):
         self.config = config if config is not None else Config()
-        self._epoch = 0
+        self._epoch_cell = NativeBlock(8)
+
+    @property
+    def _epoch_address(self) -> int:
+        return self._epoch_cell.addr
+
+    @property
+    def epoch(self) -> int:
+        return read_u64(self._epoch_cell.addr)
 
     def increment_epoch(self) -> None:
-        self._epoch += 1
+        write_u64(self._epoch_cell.addr, self.epoch + 1)

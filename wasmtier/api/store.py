@@ -9,17 +9,22 @@ from __future__ import annotations
 
 from ..runtime.store import StoreCore
 from ..tiers.manager import TierManager
+from ..wasm.errors import WasmtimeError
 from .engine import Engine
 
 
 class Store:
     def __init__(self, engine: Engine | None = None, data=None):
         self.engine = engine if engine is not None else Engine()
+        config = self.engine.config
         self._core = StoreCore()
-        self._tiers = TierManager(self._core, self.engine.config.strategy)
+        self._tiers = TierManager(self._core, config.strategy,
+                                  consume_fuel=bool(config.consume_fuel),
+                                  epoch_interruption=bool(config.epoch_interruption),
+                                  epoch_address=self.engine._epoch_address)
         self._data = data
-        self._fuel = None
         self._wasi = None
+        self._limits = None
         self._core.tier_state = self._tiers
 
     @property
@@ -36,19 +41,30 @@ class Store:
     def gc(self) -> None:
         """Externref values live as long as the store (no collection yet)."""
 
+    def _require(self, setting: str) -> None:
+        if not getattr(self.engine.config, setting):
+            raise WasmtimeError(f"`Config.{setting}` is not enabled for this store's engine")
+
     def set_fuel(self, fuel: int) -> None:
-        self._fuel = fuel
+        """Set the fuel left; each executed wasm operator costs one (Wasmtime's
+        default costs: nop, drop, block, loop, else, end, return and
+        unreachable are free).  Running out traps with `OUT_OF_FUEL`."""
+        self._require("consume_fuel")
+        if fuel < 0:
+            raise WasmtimeError("fuel must be non-negative")
+        self._tiers.fuel = int(fuel)
 
     def get_fuel(self) -> int:
-        if self._fuel is None:
-            from ..wasm.errors import WasmtimeError
-            raise WasmtimeError("fuel is not configured in this store")
-        return self._fuel
+        self._require("consume_fuel")
+        return self._tiers.fuel
 
     def set_epoch_deadline(self, ticks_beyond_current: int) -> None:
-        self._epoch_deadline = ticks_beyond_current
+        """Trap with `INTERRUPT` once the engine's epoch reaches
+        current + ticks (checked at function entries and loop headers)."""
+        self._tiers.epoch_deadline = self.engine.epoch + int(ticks_beyond_current)
 
     def set_limits(self, memory_size: int = -1, table_elements: int = -1,
                    instances: int = -1, tables: int = -1, memories: int = -1) -> None:
+        """Recorded for compatibility; wasmtier does not enforce store limits yet."""
         self._limits = dict(memory_size=memory_size, table_elements=table_elements,
                             instances=instances, tables=tables, memories=memories)

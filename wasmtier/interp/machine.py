@@ -95,8 +95,14 @@ class CodeBuffer:
 
 
 class Interpreter:
-    def __init__(self, store: StoreCore):
+    def __init__(self, store: StoreCore, consume_fuel: bool = False,
+                 epoch_interruption: bool = False, epoch_address: int = 0):
         self.store = store
+        self.consume_fuel = consume_fuel
+        self.epoch_interruption = epoch_interruption
+        self.fuel = 0  # remaining fuel, shared by every activation of the store
+        self.epoch_address = epoch_address  # the engine's epoch counter (a u64 cell)
+        self.epoch_deadline = 0
         self.code = CodeBuffer()
         self.regs = np.zeros(VALUE_STACK_SLOTS, dtype=np.int64)
         self.cstack = np.zeros(CALL_STACK_FRAMES * ops.FRAME_RECORD_WORDS, dtype=np.int64)
@@ -116,7 +122,8 @@ class Interpreter:
             return
         entry = self.store.funcs.entries[sid]
         inst = entry.instance
-        tf = translate_function(inst.module, inst.offsets, entry.index, self.code.length)
+        tf = translate_function(inst.module, inst.offsets, entry.index, self.code.length,
+                                self.consume_fuel, self.epoch_interruption)
         pc = self.code.append(tf.words, tf.srcmap, sid)
         rec = self.store.funcs.records[sid]
         rec[FUNC_FRAME_SLOTS] = tf.frame_slots
@@ -153,6 +160,8 @@ class Interpreter:
         st[ops.S_VM] = entry.instance.vmctx
         st[ops.S_REGS_END] = self.regs_end
         st[ops.S_CS_END] = self.cs_end
+        st[ops.S_EPOCH_PTR] = self.epoch_address
+        st[ops.S_EPOCH_DEADLINE] = self.epoch_deadline
         saved_top, saved_cs = self.top, self.cs_top
         try:
             self._drive(st)
@@ -164,7 +173,10 @@ class Interpreter:
     def _drive(self, st: np.ndarray) -> None:
         store = self.store
         while True:
+            # Fuel is the store's: a host call in between may have spent some.
+            st[ops.S_FUEL] = self.fuel
             status = run(st, self.code.address, store.funcs.records.ctypes.data)
+            self.fuel = int(st[ops.S_FUEL])
             if status == ops.STATUS_DONE:
                 return
             if status == ops.STATUS_TRANSLATE:

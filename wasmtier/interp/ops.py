@@ -62,7 +62,7 @@ from ..runtime.vmoffsets import (FUNCREF_STORE_FUNC, FUNCREF_TYPE_ID,
 S_PC, S_FP, S_CSP, S_SID, S_VM = 0, 1, 2, 3, 4
 S_REGS_END, S_CS_END, S_CS_BASE = 5, 6, 7
 S_TRAP, S_ARG0, S_ARG1, S_ARG2, S_ARG3 = 8, 9, 10, 11, 12
-S_STEPS = 13
+S_FUEL, S_EPOCH_PTR, S_EPOCH_DEADLINE = 13, 14, 15
 STATE_WORDS = 16
 
 # Reasons `run` returns.
@@ -187,6 +187,19 @@ fp = load_i64(csp + 8)
 sid = load_i64(csp + 16)
 vm = load_i64(csp + 24)
 """, jumps=True)
+
+# Fuel and epochs (emitted only when Config.consume_fuel / epoch_interruption
+# is on).  `fuel x` charges the x operators of the region it starts, before
+# they run; without enough fuel it traps and charges nothing.
+op("fuel", "x", f"""
+if fuel < x:
+    TRAP({TrapCode.OUT_OF_FUEL.value})
+fuel -= x
+""")
+op("epoch_check", "", f"""
+if load_i64(epoch_ptr) >= epoch_deadline:
+    TRAP({TrapCode.INTERRUPT.value})
+""")
 
 # -- variables ----------------------------------------------------------------------
 
@@ -590,6 +603,9 @@ def loop_source() -> str:
         f"    regs_end = st[{S_REGS_END}]",
         f"    cs_end = st[{S_CS_END}]",
         f"    cs_base = st[{S_CS_BASE}]",
+        f"    fuel = st[{S_FUEL}]",
+        f"    epoch_ptr = st[{S_EPOCH_PTR}]",
+        f"    epoch_deadline = st[{S_EPOCH_DEADLINE}]",
         "    status = 0",
         "    while True:",
         "        cp = cb + 8 * pc",
@@ -609,6 +625,7 @@ def loop_source() -> str:
         f"    st[{S_CSP}] = csp",
         f"    st[{S_SID}] = sid",
         f"    st[{S_VM}] = vm",
+        f"    st[{S_FUEL}] = fuel",
         "    return status",
         "",
     ]

@@ -28,7 +28,13 @@ Invariants that keep the lazy entries sound:
   locals that could alias a destination are materialized first).
 
 Unreachable code (after br, br_table, return, unreachable, tail calls) is
-skipped up to the matching else/end.  Every emitted instruction records the
+skipped up to the matching else/end.
+
+With `consume_fuel`, every region that control can enter only at its top
+(function entry, loop header, then-arm, else-arm, join after end, br_if
+fall-through) starts with one `fuel n` instruction charging its n non-free
+operators before they run; with `epoch_interruption`, function entries and
+loop headers start with `epoch_check`.  Every emitted instruction records the
 byte offset of its wasm operator (`srcmap`), for trap backtraces.
 """
 
@@ -41,6 +47,11 @@ from ..wasm.types import BlockType, FuncType, FunctionBody, Module
 from .ops import BY_NAME, COMPARE, IMMEDIATE_FORMS, OPCODES
 
 _IMMEDIATE_FORMS = frozenset(IMMEDIATE_FORMS)
+# Fuel: operators that cost nothing (Wasmtime's default operator costs), and
+# operators after which control may arrive other than by falling through.
+FREE_OPERATORS = frozenset(("nop", "drop", "block", "loop", "else", "end", "return",
+                            "unreachable"))
+REGION_STARTS = frozenset(("loop", "if", "else", "end", "br_if"))
 _COMMUTATIVE = frozenset(f"{t}.{o}" for t in ("i32", "i64")
                          for o in ("add", "mul", "and", "or", "xor", "eq", "ne"))
 _SWAPPED_COMPARE = {"lt_s": "gt_s", "gt_s": "lt_s", "le_s": "ge_s", "ge_s": "le_s",
@@ -79,7 +90,11 @@ class TranslatedFunction:
 
 
 class Translator:
-    def __init__(self, module: Module, offsets: VMOffsets, func_index: int, base_pc: int):
+    def __init__(self, module: Module, offsets: VMOffsets, func_index: int, base_pc: int,
+                 consume_fuel: bool = False, epoch_interruption: bool = False):
+        self.consume_fuel = consume_fuel
+        self.epoch_interruption = epoch_interruption
+        self.fuel_pos: int | None = None
         self.module = module
         self.offsets = offsets
         self.base = base_pc
@@ -221,6 +236,7 @@ class Translator:
         instrs = self.body.instrs
         n = len(instrs)
         i = 0
+        self.start_region(entry=True)
         while i < n:
             if self.ctl[-1].unreachable:
                 i = self.skip_unreachable(instrs, i)  # lands on the closing else/end
@@ -228,9 +244,27 @@ class Translator:
                     break
             ins = instrs[i]
             self.offset = ins.offset
-            i += 1 + self.translate_one(instrs, i, ins)
+            consumed = 1 + self.translate_one(instrs, i, ins)
+            if self.fuel_pos is not None:
+                self.code[self.fuel_pos] += sum(
+                    1 for k in range(i, i + consumed) if instrs[k].op.name not in FREE_OPERATORS)
+            if self.ctl and any(instrs[k].op.name in REGION_STARTS for k in range(i, i + consumed)):
+                self.start_region(loop=ins.op.name == "loop")
+            i += consumed
         return TranslatedFunction(self.code, self.srcmap,
                                   self.nlocals + self.max_height + 1, self.nlocals)
+
+    def start_region(self, entry: bool = False, loop: bool = False) -> None:
+        """Begin a fuel region (a run of operators entered only at its top):
+        its `fuel` instruction is charged with every operator translated
+        until the next region starts.  Epoch checks go at function entry and
+        loop headers."""
+        if self.consume_fuel:
+            # Wasmtime charges one unit per function invocation; so do we, so
+            # fuel counts agree exactly (tests/test_fuel.py compares them).
+            self.fuel_pos = self.emit("fuel", 1 if entry else 0)
+        if self.epoch_interruption and (entry or loop):
+            self.emit("epoch_check")
 
     def skip_unreachable(self, instrs, i: int) -> int:
         """Skip dead operators; stop at the else/end that closes the frame."""
@@ -723,6 +757,8 @@ for _bc in BY_NAME.values():
         _HANDLERS[_bc.name] = _h_store
 
 
-def translate_function(module: Module, offsets: VMOffsets, func_index: int,
-                       base_pc: int) -> TranslatedFunction:
-    return Translator(module, offsets, func_index, base_pc).translate()
+def translate_function(module: Module, offsets: VMOffsets, func_index: int, base_pc: int,
+                       consume_fuel: bool = False,
+                       epoch_interruption: bool = False) -> TranslatedFunction:
+    return Translator(module, offsets, func_index, base_pc,
+                      consume_fuel, epoch_interruption).translate()

@@ -17,12 +17,30 @@ STRATEGIES = ("auto", "interp", "baseline", "winch", "opt", "cranelift")
 
 
 class TierManager:
-    def __init__(self, core: StoreCore, strategy: str = "auto"):
+    def __init__(self, core: StoreCore, strategy: str = "auto", consume_fuel: bool = False,
+                 epoch_interruption: bool = False, epoch_address: int = 0):
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; expected one of {STRATEGIES}")
         self.core = core
         self.strategy = strategy
-        self.interp = Interpreter(core)
+        self.interp = Interpreter(core, consume_fuel, epoch_interruption, epoch_address)
+
+    # Fuel and epoch deadline are store-wide; every tier reads them from here.
+    @property
+    def fuel(self) -> int:
+        return self.interp.fuel
+
+    @fuel.setter
+    def fuel(self, value: int) -> None:
+        self.interp.fuel = value
+
+    @property
+    def epoch_deadline(self) -> int:
+        return self.interp.epoch_deadline
+
+    @epoch_deadline.setter
+    def epoch_deadline(self, value: int) -> None:
+        self.interp.epoch_deadline = value
 
     def call(self, sid: int, args: list[int]) -> list[int]:
         return self.interp.call(sid, args)
