@@ -158,6 +158,12 @@ def add_run_parser(subparsers) -> None:
                         help="set a guest environment variable (repeatable)")
     parser.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST]",
                         help="preopen a host directory for the guest (repeatable)")
+    parser.add_argument("--fuel", type=int, metavar="N",
+                        help="run with N units of fuel (one per executed operator); "
+                             "running out traps")
+    parser.add_argument("--unknown-imports", choices=("trap", "default"), default=None,
+                        help="satisfy function imports the runtime does not provide: "
+                             "'trap' traps when called, 'default' returns zeros")
     parser.add_argument("--stats", action="store_true",
                         help="after the run, print how each function executed (tier, bytecode size)")
     parser.set_defaults(run=cmd_run)
@@ -184,8 +190,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     import wasmtier
 
     config = make_config(args.tier, parse_config_settings(args.config))
+    if args.fuel is not None:
+        if args.fuel < 0:
+            raise UsageError("--fuel must be non-negative")
+        config.consume_fuel = True
     engine = wasmtier.Engine(config)
     store = wasmtier.Store(engine)
+    if args.fuel is not None:
+        store.set_fuel(args.fuel)
     try:
         module = wasmtier.Module.from_file(engine, str(args.file))
     except FileNotFoundError:
@@ -211,6 +223,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     store.set_wasi(wasi)
     linker = wasmtier.Linker(engine)
     linker.define_wasi()
+    if args.unknown_imports:
+        define_unknown_imports(linker, store, module, args.unknown_imports)
     start = time.perf_counter()
     code = 0
     try:
@@ -229,15 +243,40 @@ def cmd_run(args: argparse.Namespace) -> int:
     except wasmtier.ExitTrap as exc:
         code = exc.code
     except wasmtier.Trap as exc:
-        print(f"wasmtier run: trap: {exc}", file=sys.stderr)
+        print(f"wasmtier run: error: {args.file}: wasm trap: {exc}", file=sys.stderr)
         code = 134
     except wasmtier.WasmtimeError as exc:
-        print(f"wasmtier run: error: {exc}", file=sys.stderr)
+        print(f"wasmtier run: error: {args.file}: {exc}", file=sys.stderr)
         code = 1
     elapsed = time.perf_counter() - start
     if args.stats:
         print_stats(store, elapsed, sys.stderr)
     return code
+
+
+def define_unknown_imports(linker, store, module, mode: str) -> None:
+    """Give every function import the linker cannot satisfy a stand-in that
+    traps (`trap`) or returns zero values (`default`)."""
+    import wasmtier
+
+    if mode == "trap":
+        linker.define_unknown_imports_as_traps(module)
+        return
+    for imp in module.imports:
+        if not isinstance(imp.type, wasmtier.FuncType):
+            continue
+        try:
+            linker.get(store, imp.module, imp.name)
+            continue
+        except wasmtier.WasmtimeError:
+            pass
+        results = imp.type.results
+        zeros = [None if str(r) in ("funcref", "externref") else
+                 (0.0 if str(r) in ("f32", "f64") else 0) for r in results]
+
+        def default(*args, _zeros=zeros):
+            return None if not _zeros else _zeros[0] if len(_zeros) == 1 else list(_zeros)
+        linker.define_func(imp.module, imp.name, imp.type, default)
 
 
 def print_stats(store, elapsed: float, out) -> None:

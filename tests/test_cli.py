@@ -1,0 +1,104 @@
+"""The `wasmtier` command line, run as a user runs it (a subprocess)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+HELLO = REPO / "programs" / "hello" / "primes.wasm"
+
+# Exits with (number of args) * 16 + (number of environment variables).
+COUNTS = """
+(module
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $args (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "environ_sizes_get" (func $env (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (drop (call $args (i32.const 0) (i32.const 4)))
+    (drop (call $env (i32.const 8) (i32.const 12)))
+    (call $exit (i32.add (i32.mul (i32.load (i32.const 0)) (i32.const 16))
+                         (i32.load (i32.const 8))))))
+"""
+IMPORTS = """
+(module (import "env" "get" (func $g (result i32)))
+  (func (export "f") (param i32 i64) (result i64)
+    (i64.add (i64.extend_i32_s (i32.add (call $g) (local.get 0))) (local.get 1))))
+"""
+
+
+def wasmtier(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "wasmtier.cli", *args], capture_output=True,
+                          text=True, cwd=REPO, timeout=300)
+
+
+@pytest.fixture
+def wat(tmp_path):
+    def write(text: str) -> str:
+        path = tmp_path / f"m{len(list(tmp_path.iterdir()))}.wat"
+        path.write_text(text)
+        return str(path)
+    return write
+
+
+def test_run_prints_the_programs_output():
+    proc = wasmtier("run", str(HELLO))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == (HELLO.parent / "primes.stdout.expected").read_text()
+
+
+def test_stats_name_every_function_and_its_tier():
+    proc = wasmtier("run", "--stats", str(HELLO))
+    lines = proc.stderr.splitlines()
+    assert lines[0].startswith("--- wasmtier: ")
+    assert "4 of 4 functions ran" in lines[0]
+    assert [line.split()[:2] for line in lines[2:]] == [
+        ["write", "interp"], ["utoa", "interp"], ["sieve", "interp"], ["main", "interp"]]
+
+
+def test_exit_code_args_and_env(wat):
+    proc = wasmtier("run", "--env", "A=1", "--env", "B=2", wat(COUNTS), "x", "y")
+    assert proc.returncode == 3 * 16 + 2  # argv = [name, x, y]
+
+
+def test_invoke_with_arguments_and_unknown_imports(wat):
+    path = wat(IMPORTS)
+    proc = wasmtier("run", "--invoke", "f", path, "5", "-7")
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (f"wasmtier run: error: {path}: unknown import: "
+                                   "`env::get` has not been defined")
+    proc = wasmtier("run", "--unknown-imports", "default", "--invoke", "f", path, "5", "-7")
+    assert (proc.returncode, proc.stdout) == (0, "-2\n")
+    proc = wasmtier("run", "--unknown-imports", "trap", "--invoke", "f", path, "5", "-7")
+    assert proc.returncode == 134
+    assert proc.stderr.splitlines()[0] == (f"wasmtier run: error: {path}: wasm trap: "
+                                           "unknown import `env::get` was called")
+
+
+def test_fuel_runs_out(wat):
+    proc = wasmtier("run", "--fuel", "100", str(HELLO))
+    assert proc.returncode == 134
+    assert proc.stderr.splitlines()[0].endswith("wasm trap: all fuel consumed by WebAssembly")
+    assert wasmtier("run", "--fuel", "10000000", str(HELLO)).returncode == 0
+
+
+def test_bad_input_is_one_clear_line(tmp_path):
+    assert wasmtier("run", str(tmp_path / "missing.wasm")).stderr == \
+        f"wasmtier run: error: no such file: {tmp_path / 'missing.wasm'}\n"
+    bad = tmp_path / "bad.wasm"
+    bad.write_bytes(b"\0asm\x01\0\0\0\x01")
+    proc = wasmtier("run", str(bad))
+    assert proc.returncode == 1
+    assert proc.stderr == f"wasmtier run: error: {bad}: malformed module at offset 0x9: "
+                           "unexpected end of section or function\n")
+
+
+def test_help_documents_every_command():
+    out = wasmtier("--help").stdout
+    for command in ("run", "spectest"):
+        assert command in out
+        assert wasmtier(command, "--help").returncode == 0
