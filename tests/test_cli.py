@@ -93,7 +93,7 @@ def test_bad_input_is_one_clear_line(tmp_path):
     bad.write_bytes(b"\0asm\x01\0\0\0\x01")
     proc = wasmtier("run", str(bad))
     assert proc.returncode == 1
-    assert proc.stderr == f"wasmtier run: error: {bad}: malformed module at offset 0x9: "
+    assert proc.stderr == (f"wasmtier run: error: {bad}: malformed module at offset 0x9: "
                            "unexpected end of section or function\n")
 
 
