@@ -64,15 +64,14 @@ class CodeBuffer:
 
     def __init__(self, capacity: int = 1 << 16):
         self.words = np.zeros(capacity, dtype=np.int64)
+        self.address = self.words.ctypes.data
         self.length = 1  # pc 0 is never an entry: an `unreachable` guard
         self.words[0] = ops.OPCODES["unreachable"]
         self.op_pcs: list[int] = [0]  # start pc of every instruction, ascending
         self.op_offsets: list[int] = [0]  # wasm byte offset of each
         self.op_sids: list[int] = [-1]  # function each instruction belongs to
 
-    @property
-    def address(self) -> int:
-        return self.words.ctypes.data
+    address: int  # of `words`; refreshed when the buffer is reallocated
 
     def append(self, words: list[int], srcmap, sid: int) -> int:
         base = self.length
@@ -81,6 +80,7 @@ class CodeBuffer:
             grown = np.zeros(max(end, 2 * len(self.words)), dtype=np.int64)
             grown[: self.length] = self.words[: self.length]
             self.words = grown
+            self.address = grown.ctypes.data
         self.words[base:end] = np.array([_to_i64(w) for w in words], dtype=np.int64)
         self.length = end
         for rel, offset in srcmap:
@@ -113,12 +113,17 @@ class Interpreter:
         self.top = self.regs_addr  # first free value-stack byte
         self.cs_top = self.cs_addr  # first free call-stack byte
         self.caller_instances: list = []  # instance of the wasm caller of each host call
+        # sid -> (entry pc, frame slots, nlocals, nresults, vmctx), once translated
+        self.entry_facts: dict[int, tuple[int, int, int, int, int]] = {}
+        self.states: list[np.ndarray] = []  # one state vector per nesting depth
+        self.depth = 0
+        self._records = None
+        self._records_addr = 0
 
     # -- translation -----------------------------------------------------------------
 
     def ensure_translated(self, sid: int) -> None:
-        rec = self.store.funcs.records[sid]
-        if rec[FUNC_INTERP_PC] >= 0:
+        if sid in self.entry_facts:
             return
         entry = self.store.funcs.entries[sid]
         inst = entry.instance
@@ -129,60 +134,79 @@ class Interpreter:
         rec[FUNC_FRAME_SLOTS] = tf.frame_slots
         rec[FUNC_NLOCALS] = tf.nlocals
         rec[FUNC_INTERP_PC] = pc
+        self.entry_facts[sid] = (pc, tf.frame_slots, tf.nlocals,
+                                 len(entry.functype.results), inst.vmctx)
+
+    def _records_address(self) -> int:
+        records = self.store.funcs.records
+        if records is not self._records:  # reallocated since last time
+            self._records = records
+            self._records_addr = records.ctypes.data
+        return self._records_addr
+
+    def _state(self) -> np.ndarray:
+        """The state vector for the next activation (one per nesting depth)."""
+        if self.depth == len(self.states):
+            st = np.zeros(ops.STATE_WORDS, dtype=np.int64)
+            st[ops.S_REGS_END] = self.regs_end
+            st[ops.S_CS_END] = self.cs_end
+            st[ops.S_EPOCH_PTR] = self.epoch_address
+            self.states.append(st)
+        return self.states[self.depth]
 
     # -- running ----------------------------------------------------------------------
 
     def call(self, sid: int, args: list[int]) -> list[int]:
         """Run function `sid` on raw slot values; its raw results."""
-        store = self.store
-        entry = store.funcs.entries[sid]
-        if entry.kind == KIND_HOST:
-            return entry.host(list(args))
-        self.ensure_translated(sid)
-        rec = store.funcs.records[sid]
+        facts = self.entry_facts.get(sid)
+        if facts is None:
+            entry = self.store.funcs.entries[sid]
+            if entry.kind == KIND_HOST:
+                return entry.host(list(args))
+            self.ensure_translated(sid)
+            facts = self.entry_facts[sid]
+        pc, frame_slots, nlocals, nresults, vmctx = facts
         base = self.top
-        frame_bytes = 8 * int(rec[FUNC_FRAME_SLOTS])
-        if base + frame_bytes > self.regs_end:
+        if base + 8 * frame_slots > self.regs_end:
             raise Trap.from_code(TrapCode.STACK_OVERFLOW)
-        view_start = (base - self.regs_addr) // 8
+        start = (base - self.regs_addr) >> 3
         regs = self.regs
-        nlocals = int(rec[FUNC_NLOCALS])
-        for i, v in enumerate(args):
-            regs[view_start + i] = _to_i64(v)
-        regs[view_start + len(args): view_start + nlocals] = 0
-
-        st = np.zeros(ops.STATE_WORDS, dtype=np.int64)
-        st[ops.S_PC] = rec[FUNC_INTERP_PC]
+        nargs = len(args)
+        if nargs:
+            regs[start: start + nargs] = [_to_i64(v) for v in args]
+        if nlocals > nargs:
+            regs[start + nargs: start + nlocals] = 0
+        st = self._state()
+        st[ops.S_PC] = pc
         st[ops.S_FP] = base
         st[ops.S_CSP] = self.cs_top
         st[ops.S_CS_BASE] = self.cs_top
         st[ops.S_SID] = sid
-        st[ops.S_VM] = entry.instance.vmctx
-        st[ops.S_REGS_END] = self.regs_end
-        st[ops.S_CS_END] = self.cs_end
-        st[ops.S_EPOCH_PTR] = self.epoch_address
+        st[ops.S_VM] = vmctx
         st[ops.S_EPOCH_DEADLINE] = self.epoch_deadline
         saved_top, saved_cs = self.top, self.cs_top
+        self.depth += 1
         try:
             self._drive(st)
         finally:
+            self.depth -= 1
             self.top, self.cs_top = saved_top, saved_cs
-        n = len(entry.functype.results)
-        return [int(x) for x in regs[view_start: view_start + n]]
+        return regs[start: start + nresults].tolist()
 
     def _drive(self, st: np.ndarray) -> None:
         store = self.store
         while True:
             # Fuel is the store's: a host call in between may have spent some.
             st[ops.S_FUEL] = self.fuel
-            status = run(st, self.code.address, store.funcs.records.ctypes.data)
-            self.fuel = int(st[ops.S_FUEL])
+            status = run(st, self.code.address, self._records_address())
+            if self.consume_fuel:
+                self.fuel = int(st[ops.S_FUEL])
             if status == ops.STATUS_DONE:
                 return
-            if status == ops.STATUS_TRANSLATE:
-                self.ensure_translated(int(st[ops.S_ARG0]))
-            elif status == ops.STATUS_HOST_CALL:
+            if status == ops.STATUS_HOST_CALL:
                 self._host_call(st)
+            elif status == ops.STATUS_TRANSLATE:
+                self.ensure_translated(int(st[ops.S_ARG0]))
             elif status == ops.STATUS_MEMORY_GROW:
                 inst = store.funcs.entries[int(st[ops.S_SID])].instance
                 mem = inst.memories[int(st[ops.S_ARG0])].memory
@@ -208,25 +232,26 @@ class Interpreter:
         self.regs[(addr - self.regs_addr) // 8] = _to_i64(value)
 
     def _host_call(self, st: np.ndarray) -> None:
-        callee = int(st[ops.S_ARG0])
-        args_addr = int(st[ops.S_ARG1])
-        entry = self.store.funcs.entries[callee]
-        start = (args_addr - self.regs_addr) // 8
-        nparams = len(entry.functype.params)
-        args = [int(x) for x in self.regs[start: start + nparams]]
+        callee, args_addr, caller_sid, caller_fp, csp = st[
+            [ops.S_ARG0, ops.S_ARG1, ops.S_SID, ops.S_FP, ops.S_CSP]].tolist()
+        entries = self.store.funcs.entries
+        entry = entries[callee]
+        functype = entry.functype
+        start = (args_addr - self.regs_addr) >> 3
+        nparams = len(functype.params)
+        args = self.regs[start: start + nparams].tolist()
         # A nested activation starts above the suspended caller's frame.
-        caller_slots = int(self.store.funcs.records[int(st[ops.S_SID])][FUNC_FRAME_SLOTS])
-        self.top = max(int(st[ops.S_FP]) + 8 * caller_slots, args_addr + 8 * max(
-            nparams, len(entry.functype.results)))
-        self.cs_top = int(st[ops.S_CSP])
-        caller = self.store.funcs.entries[int(st[ops.S_SID])].instance
-        self.caller_instances.append(caller)
+        caller_slots = self.entry_facts[caller_sid][1]
+        self.top = max(caller_fp + 8 * caller_slots,
+                       args_addr + 8 * max(nparams, len(functype.results)))
+        self.cs_top = csp
+        self.caller_instances.append(entries[caller_sid].instance)
         try:
             results = entry.host(args)
         finally:
             self.caller_instances.pop()
-        for i, v in enumerate(results):
-            self.regs[start + i] = _to_i64(v)
+        if results:
+            self.regs[start: start + len(results)] = [_to_i64(v) for v in results]
 
     # -- backtraces -------------------------------------------------------------------
 
