@@ -5,6 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 .PHONY: install run test bench fuzz clean
+N ?= 2000
 
 install: $(STAMP)
 
@@ -22,6 +23,9 @@ run: install
 test: install
 	$(PY) -c "from wasmtier.interp import loop; loop.warm()"
 	$(PY) -m pytest -q -n 2 tests
+
+fuzz: install
+	$(PY) tools/differential.py --count $(N) --seed $${SEED:-1000}
 
 bench: install
 	$(PY) benches/bench_interp.py --table
