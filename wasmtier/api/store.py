@@ -24,6 +24,7 @@ class Store:
                                   epoch_address=self.engine._epoch_address)
         self._data = data
         self._wasi = None
+        self._wasi_ctx = None  # (WasiConfig, its runtime context), built by api.wasi on first use
         self._limits = None
         self._core.tier_state = self._tiers
 
@@ -37,6 +38,7 @@ class Store:
 
     def set_wasi(self, wasi) -> None:
         self._wasi = wasi
+        self._wasi_ctx = None
 
     def gc(self) -> None:
         """Externref values live as long as the store (no collection yet)."""
