@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# The C shim for signal-based traps (cffi API mode).
+	$(PY) -m wasmtier.runtime.native._shim_build
 	# Warm the numba cache so no user's first call compiles the interpreter.
 	$(PY) -c "from wasmtier.interp import loop; loop.warm()"
 	touch $(STAMP)
