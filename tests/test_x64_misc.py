@@ -1,7 +1,6 @@
-"""x64 registers, RegSet, System V facts, disassembler, encoder speed."""
+"""x64 registers, RegSet, System V facts, disassembler."""
 
 from __future__ import annotations
-
 
 import pytest
 
