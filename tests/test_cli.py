@@ -76,7 +76,7 @@ def test_invoke_with_arguments_and_unknown_imports(wat):
     proc = wasmtier("run", "--unknown-imports", "trap", "--invoke", "f", path, "5", "-7")
     assert proc.returncode == 134
     assert proc.stderr.splitlines()[0] == (f"wasmtier run: error: {path}: wasm trap: "
-                                           "unknown import `env::get` was called")
+                                           "unknown import: `env::get` has not been defined")
 
 
 def test_fuel_runs_out(wat):

@@ -1,32 +1,68 @@
 """`Config` and `Engine` (wasmtime-py names).
 
-`Config` is a bag of settable properties; wasmtier reads the ones it
-implements (`strategy`, `memory_guard_size`, feature switches) and keeps the
-rest so that programs written for wasmtime-py run unchanged.
+`Config` is a set of settable properties, declared once in `_SETTINGS`
+(name, type, default): wasmtier reads the ones it implements (`strategy`,
+`consume_fuel`, `epoch_interruption`, `memory_guard_size`) and keeps the
+others, type-checked as wasmtime-py does, so programs written for
+wasmtime-py run unchanged.
 """
 
 from __future__ import annotations
 
 from ..runtime.memory import NativeBlock, read_u64, write_u64
 from ..tiers.manager import STRATEGIES
+from ..wasm.errors import WasmtimeError
+
+OPT_LEVELS = ("none", "speed", "speed_and_size")
+
+# name -> (type, default)
+_SETTINGS = {
+    "consume_fuel": (bool, False),
+    "epoch_interruption": (bool, False),
+    "debug_info": (bool, False),
+    "parallel_compilation": (bool, True),
+    "memory_guard_size": (int, 4 << 30),
+    "memory_reservation": (int, 4 << 30),
+    "wasm_threads": (bool, False),
+    "wasm_reference_types": (bool, True),
+    "wasm_simd": (bool, False),
+    "wasm_relaxed_simd": (bool, False),
+    "wasm_bulk_memory": (bool, True),
+    "wasm_multi_value": (bool, True),
+    "wasm_multi_memory": (bool, True),
+    "wasm_memory64": (bool, False),
+    "wasm_tail_call": (bool, True),
+    "wasm_gc": (bool, False),
+    "wasm_function_references": (bool, False),
+    "wasm_exceptions": (bool, False),
+    "wasm_extended_const": (bool, True),
+    "wasm_wide_arithmetic": (bool, False),
+    "cranelift_debug_verifier": (bool, False),
+    "cranelift_nan_canonicalization": (bool, False),
+}
+
+
+def _setting(name: str, kind: type):
+    def get(self):
+        return self._values[name]
+
+    def set(self, value):
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise TypeError(f"expected a {kind.__name__} for Config.{name}, "
+                            f"found {type(value).__name__}")
+        self._values[name] = value
+    return property(get, set)
 
 
 class Config:
     def __init__(self):
+        self._values = {name: default for name, (_, default) in _SETTINGS.items()}
         self._strategy = "auto"
-        self.memory_guard_size = 4 << 30
-        self.consume_fuel = False
-        self.epoch_interruption = False
-        self.debug_info = False
-        self.cranelift_opt_level = "speed"
-        self.wasm_multi_memory = True
-        self.wasm_tail_call = True
-        self.wasm_bulk_memory = True
-        self.wasm_reference_types = True
-        self.wasm_multi_value = True
-        self.wasm_simd = False
-        self.wasm_threads = False
-        self.wasm_memory64 = False
+        self._opt_level = "speed"
+
+    for _name, (_kind, _) in _SETTINGS.items():
+        locals()[_name] = _setting(_name, _kind)
+    del _name, _kind
 
     @property
     def strategy(self) -> str:
@@ -35,8 +71,18 @@ class Config:
     @strategy.setter
     def strategy(self, value: str) -> None:
         if value not in STRATEGIES:
-            raise ValueError(f"unknown strategy {value!r}; expected one of {', '.join(STRATEGIES)}")
+            raise WasmtimeError(f"unknown strategy: {value}")
         self._strategy = value
+
+    @property
+    def cranelift_opt_level(self) -> str:
+        return self._opt_level
+
+    @cranelift_opt_level.setter
+    def cranelift_opt_level(self, value: str) -> None:
+        if value not in OPT_LEVELS:
+            raise WasmtimeError(f"unknown opt level: {value}")
+        self._opt_level = value
 
 
 class Engine:
@@ -46,6 +92,8 @@ class Engine:
     address) sees `increment_epoch` from any thread at once."""
 
     def __init__(self, config: Config | None = None):
+        if config is not None and not isinstance(config, Config):
+            raise TypeError("expected a Config")
         self.config = config if config is not None else Config()
         self._epoch_cell = NativeBlock(8)
 

@@ -1,7 +1,17 @@
 """`Instance` (wasmtime-py name): instantiate, run the start function, and
-expose exports by name (`exports(store)["f"]`) or index (`.by_index`)."""
+expose exports by name (`exports(store)["f"]`) or index (`.by_index`).
+
+As in wasmtime-py, `Instance.exports(store)` is built once per instance: a
+read-only `Mapping` from export name to extern wrapper (in export order),
+whose `by_index` is a tuple of the same wrappers, so `exports["f"] is
+exports.by_index[0]` holds.  Imports must be externs (`TypeError`
+otherwise); link errors are `WasmtimeError`s (`LinkError`); a trap in the
+start function raises `Trap`.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from ..runtime.instance import instantiate
 from .externs import store_of, unwrap_extern, wrap_extern
@@ -9,50 +19,36 @@ from .module import Module
 from .store import Store
 
 
-class InstanceExports:
+class InstanceExports(Mapping):
     def __init__(self, store: Store, inst):
         self._store = store
         self._inst = inst
-        self._names = [e.name for e in inst.module.exports]
-
-    def __getitem__(self, name: str):
-        ext = self._inst.export(name)
-        if ext is None:
-            raise KeyError(name)
-        return wrap_extern(self._store, ext)
-
-    def get(self, name: str, default=None):
-        ext = self._inst.export(name)
-        return default if ext is None else wrap_extern(self._store, ext)
-
-    def __contains__(self, name: str) -> bool:
-        return name in self._names
-
-    def __iter__(self):
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-    def keys(self):
-        return list(self._names)
-
-    def items(self):
-        return [(n, self[n]) for n in self._names]
-
-    def values(self):
-        return [self[n] for n in self._names]
+        items = [(e.name, wrap_extern(store, inst.extern(e.kind, e.index)))
+                 for e in inst.module.exports]
+        self._extern_seq = tuple(ext for _, ext in items)
+        self._extern_map = dict(items)
 
     @property
-    def by_index(self) -> list:
-        return [wrap_extern(self._store, self._inst.extern(e.kind, e.index))
-                for e in self._inst.module.exports]
+    def by_index(self) -> tuple:
+        return self._extern_seq
+
+    def __getitem__(self, name: str):
+        return self._extern_map[name]
+
+    def __len__(self) -> int:
+        return len(self._extern_seq)
+
+    def __iter__(self):
+        return iter(self._extern_map)
 
 
 class Instance:
     def __init__(self, store, module: Module, imports):
         store = store_of(store)
+        if not isinstance(module, Module):
+            raise TypeError("expected a Module")
         self._store = store
+        self._exports = None
         core_imports = [unwrap_extern(store, i) for i in imports]
         guard = store.engine.config.memory_guard_size > 0
         self._inst = instantiate(store._core, module._core, core_imports, guard)
@@ -61,4 +57,6 @@ class Instance:
             store._tiers.call(self._inst.funcs[start].sid, [])
 
     def exports(self, store) -> InstanceExports:
-        return InstanceExports(store_of(store), self._inst)
+        if self._exports is None:
+            self._exports = InstanceExports(store_of(store), self._inst)
+        return self._exports

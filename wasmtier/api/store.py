@@ -15,6 +15,8 @@ from .engine import Engine
 
 class Store:
     def __init__(self, engine: Engine | None = None, data=None):
+        if engine is not None and not isinstance(engine, Engine):
+            raise TypeError("expected an Engine")
         self.engine = engine if engine is not None else Engine()
         config = self.engine.config
         self._core = StoreCore()
@@ -28,13 +30,9 @@ class Store:
         self._limits = None
         self._core.tier_state = self._tiers
 
-    @property
     def data(self):
+        """The object given as `Store(engine, data)` (wasmtime-py: a method)."""
         return self._data
-
-    @data.setter
-    def data(self, value) -> None:
-        self._data = value
 
     def set_wasi(self, wasi) -> None:
         self._wasi = wasi
@@ -43,21 +41,21 @@ class Store:
     def gc(self) -> None:
         """Externref values live as long as the store (no collection yet)."""
 
-    def _require(self, setting: str) -> None:
-        if not getattr(self.engine.config, setting):
-            raise WasmtimeError(f"`Config.{setting}` is not enabled for this store's engine")
+    def _require_fuel(self) -> None:
+        if not self.engine.config.consume_fuel:
+            raise WasmtimeError("fuel is not configured in this store")
 
     def set_fuel(self, fuel: int) -> None:
         """Set the fuel left; each executed wasm operator costs one (Wasmtime's
         default costs: nop, drop, block, loop, else, end, return and
         unreachable are free).  Running out traps with `OUT_OF_FUEL`."""
-        self._require("consume_fuel")
+        self._require_fuel()
         if fuel < 0:
             raise WasmtimeError("fuel must be non-negative")
         self._tiers.fuel = int(fuel)
 
     def get_fuel(self) -> int:
-        self._require("consume_fuel")
+        self._require_fuel()
         return self._tiers.fuel
 
     def set_epoch_deadline(self, ticks_beyond_current: int) -> None:
@@ -67,6 +65,9 @@ class Store:
 
     def set_limits(self, memory_size: int = -1, table_elements: int = -1,
                    instances: int = -1, tables: int = -1, memories: int = -1) -> None:
-        """Recorded for compatibility; wasmtier does not enforce store limits yet."""
-        self._limits = dict(memory_size=memory_size, table_elements=table_elements,
-                            instances=instances, tables=tables, memories=memories)
+        """Limit each linear memory to `memory_size` bytes and each table to
+        `table_elements` elements (growth beyond fails), and the numbers of
+        instances, tables and memories per instantiation (-1: no limit)."""
+        lim = self._core.limits
+        lim.memory_size, lim.table_elements = memory_size, table_elements
+        lim.instances, lim.tables, lim.memories = instances, tables, memories

@@ -2,21 +2,40 @@
 
 Each wraps the binary-format type of `wasm.types` (`.core`), so the runtime
 never sees API objects and users never see core ones.
+
+Compatibility notes (wasmtime-py 50 is the reference):
+
+* `ValType()` cannot be constructed directly (`WasmtimeError`); use the
+  classmethods.  `str(ValType.externref())` is ``"anyref"``, as wasmtime-py
+  prints it (its C API names the externref kind `WASM_ANYREF`).
+* Type constructors check their arguments as wasmtime-py does: `TypeError`
+  for a non-`ValType`/non-`Limits` argument, `WasmtimeError` for a
+  well-typed but impossible type (a table of i32, a memory whose minimum
+  exceeds the index space or its maximum).
+* Supersets, kept on purpose: `ValType.v128()`, structural `==`/`hash` on
+  every type (wasmtime-py compares `FuncType`s by identity, and its
+  `ValType` is unhashable), readable `repr`s.
 """
 
 from __future__ import annotations
 
 from ..wasm import types as core
+from ..wasm.errors import WasmtimeError
 
 _NAMES = {core.ValType.I32: "i32", core.ValType.I64: "i64", core.ValType.F32: "f32",
           core.ValType.F64: "f64", core.ValType.V128: "v128",
-          core.ValType.FUNCREF: "funcref", core.ValType.EXTERNREF: "externref"}
+          core.ValType.FUNCREF: "funcref", core.ValType.EXTERNREF: "anyref"}
+
+_REF_TYPES = (core.ValType.FUNCREF, core.ValType.EXTERNREF)
+PAGE_SIZE_LOG2 = 16
 
 
 class ValType:
     __slots__ = ("core",)
 
-    def __init__(self, kind: core.ValType):
+    def __init__(self, kind: core.ValType | None = None):
+        if kind is None:
+            raise WasmtimeError("cannot construct directly")
         self.core = core.ValType(kind)
 
     @classmethod
@@ -50,6 +69,9 @@ class ValType:
     def __eq__(self, other) -> bool:
         return isinstance(other, ValType) and other.core == self.core
 
+    def __ne__(self, other) -> bool:
+        return not self.__eq__(other)
+
     def __hash__(self) -> int:
         return hash(self.core)
 
@@ -61,7 +83,15 @@ class ValType:
 
 
 def _vt(v) -> ValType:
-    return v if isinstance(v, ValType) else ValType(v)
+    if not isinstance(v, ValType):
+        raise TypeError("expected ValType")
+    return v
+
+
+def _limits(limits) -> "Limits":
+    if not isinstance(limits, Limits):
+        raise TypeError("expected Limits")
+    return limits
 
 
 class FuncType:
@@ -128,8 +158,20 @@ class GlobalType:
 
 
 class MemoryType:
-    def __init__(self, limits: Limits, is_64: bool = False, shared: bool = False):
-        self.core = core.MemoryType(core.Limits(limits.min, limits.max), is_64, shared)
+    def __init__(self, limits: Limits, is_64: bool = False, shared: bool = False,
+                 page_size_log2: int = PAGE_SIZE_LOG2):
+        _limits(limits)
+        bound = 1 << 64 if is_64 else 1 << 32
+        if limits.min >= bound:
+            raise WasmtimeError("minimum size too large")
+        if limits.max and limits.max >= bound:
+            raise WasmtimeError("maximum size too large")
+        if limits.max is not None and limits.max < limits.min:
+            raise WasmtimeError("maximum page size cannot be smaller than the minimum page size")
+        if page_size_log2 != PAGE_SIZE_LOG2:
+            # The custom-page-sizes proposal is outside wasmtier's scope.
+            raise WasmtimeError("custom page sizes are not supported")
+        self.core = core.MemoryType(core.Limits(limits.min, limits.max), bool(is_64), bool(shared))
 
     @classmethod
     def _from_core(cls, mt: core.MemoryType) -> "MemoryType":
@@ -145,13 +187,28 @@ class MemoryType:
     def is_64(self) -> bool:
         return self.core.is64
 
+    @property
+    def is_shared(self) -> bool:
+        return self.core.shared
+
+    @property
+    def page_size(self) -> int:
+        return 1 << PAGE_SIZE_LOG2
+
+    @property
+    def page_size_log2(self) -> int:
+        return PAGE_SIZE_LOG2
+
     def __eq__(self, other) -> bool:
         return isinstance(other, MemoryType) and other.core == self.core
 
 
 class TableType:
     def __init__(self, valtype: ValType, limits: Limits):
-        self.core = core.TableType(_vt(valtype).core, core.Limits(limits.min, limits.max))
+        _limits(limits)
+        if _vt(valtype).core not in _REF_TYPES:
+            raise WasmtimeError("failed to allocate TableType")
+        self.core = core.TableType(valtype.core, core.Limits(limits.min, limits.max))
 
     @classmethod
     def _from_core(cls, tt: core.TableType) -> "TableType":

@@ -5,14 +5,23 @@ f64 bits, funcref = VMFuncRef address (0 null), externref = id in the
 store's `ExternRefs` (0 null).  The Python side follows wasmtime-py: ints
 for i32/i64 (signed), floats for f32/f64, `Func` or None for funcref, any
 object or None for externref.  The `*_raw` helpers keep floats as bit
-patterns instead, so NaN payloads survive (`Func.call_raw`).  The conversions themselves live with the externs
-(`api.externs.to_raw` / `from_raw`), since funcref values are `Func`s.
+patterns instead, so NaN payloads survive (`Func.call_raw`).  The
+conversions themselves live with the externs (`api.externs.to_raw` /
+`from_raw`), since funcref values are `Func`s.
+
+As in wasmtime-py: `Val.i32`/`Val.i64` take only ints and wrap them to
+the type's width (two's complement, like a C store), `Val.f32`/`Val.f64`
+take only floats (`TypeError` otherwise; a Python float is rounded to the
+nearest f32, out-of-range values become infinities), and `Val.ref_null`
+takes only reference types.  One deliberate superset: `as_funcref()` of a
+null funcref is None (wasmtime-py fails an assertion there).
 """
 
 from __future__ import annotations
 
 import struct
 
+from ..wasm.errors import WasmtimeError
 from .types import ValType
 
 MASK64 = (1 << 64) - 1
@@ -24,7 +33,12 @@ def _signed(v: int, bits: int) -> int:
 
 
 def f32_bits(x: float) -> int:
-    return struct.unpack("<I", struct.pack("<f", x))[0]
+    """The f32 nearest to `x` (round to nearest even), as bits."""
+    try:
+        return struct.unpack("<I", struct.pack("<f", x))[0]
+    except OverflowError:
+        # struct refuses finite values that round to infinity; IEEE gives inf.
+        return 0x7F800000 if x > 0 else 0xFF800000
 
 
 def f64_bits(x: float) -> int:
@@ -50,18 +64,26 @@ class Val:
 
     @classmethod
     def i32(cls, v: int) -> "Val":
+        if not isinstance(v, int):
+            raise TypeError("expected an integer")
         return cls(ValType.i32(), _signed(int(v), 32))
 
     @classmethod
     def i64(cls, v: int) -> "Val":
+        if not isinstance(v, int):
+            raise TypeError("expected an integer")
         return cls(ValType.i64(), _signed(int(v), 64))
 
     @classmethod
     def f32(cls, v: float) -> "Val":
-        return cls(ValType.f32(), bits_f32(f32_bits(float(v))))
+        if not isinstance(v, float):
+            raise TypeError("expected a float")
+        return cls(ValType.f32(), bits_f32(f32_bits(v)))
 
     @classmethod
     def f64(cls, v: float) -> "Val":
+        if not isinstance(v, float):
+            raise TypeError("expected a float")
         return cls(ValType.f64(), float(v))
 
     @classmethod
@@ -74,7 +96,9 @@ class Val:
 
     @classmethod
     def ref_null(cls, ty: ValType) -> "Val":
-        return cls(ty, None)
+        if ty == ValType.externref() or ty == ValType.funcref():
+            return cls(ty, None)
+        raise WasmtimeError(f"Invalid reference type for `ref_null`: {ty}")
 
     @property
     def type(self) -> ValType:
@@ -108,4 +132,5 @@ class Val:
         return self._value == other
 
     def __repr__(self) -> str:
-        return f"Val.{self._type}({self._value!r})"
+        kind = "externref" if self._type == ValType.externref() else str(self._type)
+        return f"Val.{kind}({self._value!r})"

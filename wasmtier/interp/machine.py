@@ -275,6 +275,6 @@ class Interpreter:
         module = entry.instance.module if entry.instance is not None else None
         body_start = 0
         if module is not None and entry.index >= module.num_imported_funcs:
-            body_start = module.codes[entry.index - module.num_imported_funcs].offset
+            body_start = module.codes[entry.index - module.num_imported_funcs].locals_offset
         return Frame(entry.index, entry.name, module.name if module else None,
                      offset - body_start, offset)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..wasm.errors import LinkError
+from ..wasm.errors import LinkError, WasmtimeError
 from ..wasm.types import GlobalType, MemoryType, Module, TableType, ValType
 from .memory import LinearMemory, NativeBlock, read_u64, write_u64
 from .store import FuncEntry, StoreCore
@@ -183,6 +183,26 @@ def _check_import(imp, ext, store: StoreCore, module: Module) -> None:
             raise LinkError(f"incompatible import type for `{where}`: global type")
 
 
+def _check_limits(store: StoreCore, module: Module) -> None:
+    """Store.set_limits, checked before anything is allocated (Wasmtime's texts)."""
+    lim = store.limits
+    if 0 <= lim.instances < len(store.instances) + 1:
+        raise WasmtimeError(f"resource limit exceeded: instance count too high at "
+                            f"{len(store.instances) + 1}")
+    if 0 <= lim.memories < len(module.mems):
+        raise WasmtimeError(f"resource limit exceeded: memory count too high at {len(module.mems)}")
+    if 0 <= lim.tables < len(module.tables):
+        raise WasmtimeError(f"resource limit exceeded: table count too high at {len(module.tables)}")
+    for mtype in module.mems:
+        if not lim.memory_allows(mtype.limits.min * 65536):
+            raise WasmtimeError(f"memory minimum size of {mtype.limits.min} pages exceeds "
+                                "memory limits")
+    for ttype in module.tables:
+        if not lim.table_allows(ttype.limits.min):
+            raise WasmtimeError(f"table minimum size of {ttype.limits.min} elements exceeds "
+                                "table limits")
+
+
 def instantiate(store: StoreCore, module: Module, imports: list, guard: bool = True) -> Instance:
     if len(imports) != len(module.imports):
         raise LinkError(f"expected {len(module.imports)} imports, found {len(imports)}")
@@ -191,6 +211,7 @@ def instantiate(store: StoreCore, module: Module, imports: list, guard: bool = T
             raise LinkError(f"unknown import: `{imp.module}::{imp.name}` has not been defined")
         _check_import(imp, ext, store, module)
 
+    _check_limits(store, module)
     inst = Instance(store, module, guard)
     off = inst.offsets
     vm = inst.vmctx
@@ -227,12 +248,12 @@ def instantiate(store: StoreCore, module: Module, imports: list, guard: bool = T
     # Defined memories and tables.
     for d, mtype in enumerate(module.mems):
         definition = vm + off.memory_def(d)
-        mem = LinearMemory(mtype.limits.min, mtype.limits.max, definition, guard)
+        mem = LinearMemory(mtype.limits.min, mtype.limits.max, definition, guard, store.limits)
         write_u64(vm + off.memory(len(inst.memories)), definition)
         inst.memories.append(MemoryExtern(mem, mtype))
     for d, ttype in enumerate(module.tables):
         definition = vm + off.table_def(d)
-        table = Table(ttype, definition)
+        table = Table(ttype, definition, limits=store.limits)
         write_u64(vm + off.table(len(inst.tables)), definition)
         inst.tables.append(TableExtern(table))
 
@@ -294,13 +315,13 @@ def host_global(store: StoreCore, gtype: GlobalType, value: int) -> GlobalExtern
 
 def host_memory(store: StoreCore, mtype: MemoryType, guard: bool = True) -> MemoryExtern:
     block = store.alloc(16)
-    mem = LinearMemory(mtype.limits.min, mtype.limits.max, block.addr, guard)
+    mem = LinearMemory(mtype.limits.min, mtype.limits.max, block.addr, guard, store.limits)
     mem._owner = block
     return MemoryExtern(mem, mtype)
 
 
 def host_table(store: StoreCore, ttype: TableType, init: int = 0) -> TableExtern:
     block = store.alloc(16)
-    table = Table(ttype, block.addr, init)
+    table = Table(ttype, block.addr, init, store.limits)
     table._owner = block
     return TableExtern(table)

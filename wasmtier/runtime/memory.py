@@ -78,7 +78,8 @@ class LinearMemory:
     """A linear memory whose `VMMemoryDefinition` lives at `definition`."""
 
     def __init__(self, min_pages: int, max_pages: int | None, definition: int,
-                 guard: bool = True):
+                 guard: bool = True, limits=None):
+        self.limits = limits  # runtime.store.StoreLimits or None
         self.max_pages = MAX_PAGES_32 if max_pages is None else max_pages
         self.definition = definition
         if guard:
@@ -109,6 +110,8 @@ class LinearMemory:
         old = self._pages
         new = old + delta
         if delta < 0 or new > self.max_pages or new > MAX_PAGES_32:
+            return -1
+        if self.limits is not None and not self.limits.memory_allows(new * PAGE_SIZE):
             return -1
         if delta:
             if _libc.mprotect(self.base + old * PAGE_SIZE, delta * PAGE_SIZE,

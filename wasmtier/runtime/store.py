@@ -116,6 +116,24 @@ class ExternRefs:
         return self._objects[ref]
 
 
+@dataclass
+class StoreLimits:
+    """Resource limits of a store (Store.set_limits); -1 means unlimited.
+    Memories and tables consult it on every growth."""
+
+    memory_size: int = -1  # bytes, per linear memory
+    table_elements: int = -1  # per table
+    instances: int = -1
+    tables: int = -1
+    memories: int = -1
+
+    def memory_allows(self, nbytes: int) -> bool:
+        return self.memory_size < 0 or nbytes <= self.memory_size
+
+    def table_allows(self, elements: int) -> bool:
+        return self.table_elements < 0 or elements <= self.table_elements
+
+
 class StoreCore:
     """What a store holds at runtime, independent of any tier.
 
@@ -134,6 +152,7 @@ class StoreCore:
         self.blocks: list[NativeBlock] = []  # keeps host-owned native memory alive
         self.instances: list[Any] = []
         self.tier_state: Any = None
+        self.limits = StoreLimits()
 
     def type_id(self, functype: FuncType) -> int:
         tid = self.type_ids.get(functype)

@@ -22,7 +22,8 @@ MAX_TABLE_ELEMENTS = 10_000_000
 
 
 class Table:
-    def __init__(self, type: TableType, definition: int, init: int = 0):
+    def __init__(self, type: TableType, definition: int, init: int = 0, limits=None):
+        self.limits = limits  # runtime.store.StoreLimits or None
         self.type = type
         self.definition = definition
         self.max = type.limits.max if type.limits.max is not None else MAX_TABLE_ELEMENTS
@@ -50,6 +51,8 @@ class Table:
         old = self._length
         new = old + delta
         if delta < 0 or new > self.max:
+            return -1
+        if self.limits is not None and not self.limits.table_allows(new):
             return -1
         if delta:
             block = NativeBlock(8 * max(new, 1))

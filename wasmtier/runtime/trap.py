@@ -19,6 +19,8 @@ from enum import IntEnum
 
 
 class TrapCode(IntEnum):
+    """Numbered as wasmtime-py's `TrapCode` (0..13), plus wasmtier's own."""
+
     STACK_OVERFLOW = 0
     MEMORY_OUT_OF_BOUNDS = 1
     HEAP_MISALIGNED = 2
@@ -31,8 +33,11 @@ class TrapCode(IntEnum):
     UNREACHABLE = 9
     INTERRUPT = 10
     OUT_OF_FUEL = 11
-    UNDEFINED_ELEMENT = 12
+    ATOMIC_WAIT_NON_SHARED_MEMORY = 12
     NULL_REFERENCE = 13
+    # wasmtier's own: the spec's "undefined element" (call_indirect past the
+    # table's end), which Wasmtime folds into TABLE_OUT_OF_BOUNDS.
+    UNDEFINED_ELEMENT = 100
 
 
 TRAP_MESSAGES = {
@@ -49,6 +54,7 @@ TRAP_MESSAGES = {
     TrapCode.INTERRUPT: "interrupt",
     TrapCode.OUT_OF_FUEL: "all fuel consumed by WebAssembly",
     TrapCode.UNDEFINED_ELEMENT: "undefined element",
+    TrapCode.ATOMIC_WAIT_NON_SHARED_MEMORY: "atomic wait on non-shared memory",
     TrapCode.NULL_REFERENCE: "null reference",
 }
 

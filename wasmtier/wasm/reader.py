@@ -641,7 +641,8 @@ class _ModuleReader:
             instrs, pos = self.read_expr(pos)
             if pos != body_end:
                 raise DecodeError("section size mismatch", body_pos)
-            codes.append(FunctionBody(tuple(local_types), instrs, body_pos, body_end))
+            codes.append(FunctionBody(tuple(local_types), instrs, body_pos, body_end,
+                                      locals_pos))
         return pos
 
     def data_section(self, pos: int, end: int) -> int:

@@ -209,6 +209,8 @@ class FunctionBody:
     instrs: list[Instr]
     offset: int  # byte offset of the body (its size field) in the binary
     end_offset: int  # byte offset just past the body
+    locals_offset: int = -1  # byte offset just after the size field (where locals start):
+    # backtraces count a frame's function offset from here, as Wasmtime does
 
 
 @dataclass
