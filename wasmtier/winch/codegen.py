@@ -1,0 +1,942 @@
+"""The operator visitor: one pass over a function body, emitting x86-64.
+
+Design
+------
+`CodeGen.emit_body` walks `FunctionBody.instrs` once.  Each operator has a
+short handler that works through the Context (context.py): pop operands into
+registers (constants stay immediates where x86 has an immediate form), emit
+the instruction through the MacroAssembler, push the result register.
+Handlers are found through `_HANDLERS`, a table from operator name to
+(function, argument) built once from the family tables below, so the
+per-opcode knowledge (which x86 instruction, which condition code, which
+conversion bounds) is data, not code.
+
+Value conventions (registers and slots; frame.py): an i32 is the low 32 bits
+of a GPR (every i32 instruction is a 32-bit form, which also zero-extends),
+an i64 the full GPR; f32/f64 the low lane of an XMM register.  Results handed
+to the outside (array-call results, globals) use the runtime's slot
+convention: i32 sign-extended to 64 bits, f32 bits zero-extended.
+
+Semantics follow the spec, and where the spec leaves a choice (NaN
+payloads), the interpreter (interp/ops.py, interp/prims.py):
+
+- integer division: divide-by-zero faults (`idiv`/`div` raise SIGFPE, a
+  recorded trap site); INT_MIN / -1 is checked explicitly (the shim cannot
+  tell it from a zero divisor) and traps with INTEGER_OVERFLOW; INT_MIN
+  rem -1 is 0 without dividing.
+- float->int truncation: the operand is widened to f64 and compared with
+  exclusive f64 bounds (NaN -> BAD_CONVERSION_TO_INTEGER, out of range ->
+  INTEGER_OVERFLOW); saturating forms select 0 / min / max instead.
+- f32/f64 min/max: NaN if either is NaN (the quieted first NaN, as `a + b`
+  gives), -0 < +0 by or/and of the bits when equal, else minss/maxss.
+- nearest/ceil/floor/trunc: SSE4.1 `rounds*` with the mode in the immediate.
+- u64 -> float: the halve-with-sticky-bit sequence (correctly rounded).
+
+Unsupported operators raise NotImplementedError(name): the tier manager keeps
+such functions on tier 0.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from ..runtime.trap import TrapCode
+from ..runtime.vmoffsets import MEMDEF_BASE, MEMDEF_LENGTH, VMOffsets
+from ..wasm.types import Module, ValType
+from ..x64.abi import SCRATCH_GPR, SCRATCH_XMM, VMCTX_REG
+from ..x64.encoder import Cond, Mem
+from ..x64.registers import RAX, RCX, RDX, XMM0
+from .context import Context
+from .control import BLOCK, FUNC, IF, LOOP, ControlFrame
+from .frame import Frame
+from .masm import SIZE, MacroAssembler
+from .stack import CONST, LOCAL, REG, is_float
+
+__all__ = ["CodeGen", "OsrMap"]
+
+I32, I64, F32, F64 = ValType.I32, ValType.I64, ValType.F32, ValType.F64
+R11, X15 = SCRATCH_GPR, SCRATCH_XMM
+_TYPES = {"i32": I32, "i64": I64, "f32": F32, "f64": F64}
+_NUMERIC = (I32, I64, F32, F64)
+
+
+def _f64(x: float) -> int:
+    return struct.unpack("<Q", struct.pack("<d", x))[0]
+
+
+class OsrMap:
+    """Frame state at a loop header: (rbp offset, type) of every local and of
+    every value-stack entry below the loop's params (inclusive)."""
+
+    __slots__ = ("locals", "stack")
+
+    def __init__(self, locals_, stack):
+        self.locals, self.stack = locals_, stack
+
+    def __repr__(self) -> str:
+        return f"OsrMap(locals={self.locals}, stack={self.stack})"
+
+
+class CodeGen:
+    def __init__(self, module: Module, offsets: VMOffsets, func_index: int):
+        nimp = module.num_imported_funcs
+        if func_index < nimp:
+            raise ValueError(f"function {func_index} is imported")
+        self.module = module
+        self.offsets = offsets
+        self.func_index = func_index
+        self.body = module.codes[func_index - nimp]
+        self.ftype = module.func_type(func_index)
+        if len(self.ftype.results) > 1:
+            raise NotImplementedError("multi-value results")
+        for t in self.ftype.params + self.ftype.results + tuple(self.body.locals):
+            if t not in _NUMERIC:
+                raise NotImplementedError(f"value type {t}")
+        self.masm = MacroAssembler()
+        self.asm = self.masm.asm
+        self.frame = Frame(self.ftype.params, self.body.locals)
+        self.ctx = Context(self.masm, self.frame)
+        self.controls: list[ControlFrame] = []
+        self.reachable = True
+        self.skip = 0
+        self.osr_maps: dict[int, OsrMap] = {}
+        self.body_label = self.masm.new_label()
+        self.epilogue = self.masm.new_label()
+        self.global_types = module.global_types()
+        self.num_imported_globals = module.num_imported_globals
+        self.num_imported_mems = module.num_imported_mems
+
+    # -- driver
+    def emit_body(self) -> None:
+        masm = self.masm
+        masm.bind(self.body_label)
+        self.controls.append(ControlFrame(FUNC, (), self.ftype.results, 0, self.epilogue,
+                                          True, self.body.offset))
+        handlers = _HANDLERS
+        for ins in self.body.instrs:
+            name = ins.op.name
+            if not self.reachable:
+                if name in ("block", "loop", "if"):
+                    self.skip += 1
+                    continue
+                if name == "end":
+                    if self.skip:
+                        self.skip -= 1
+                        continue
+                elif name == "else":
+                    if self.skip:
+                        continue
+                else:
+                    continue
+            masm.mark(ins.offset)
+            entry = handlers.get(name)
+            if entry is None or (name == "select" and ins.imm is not None
+                                 and not all(t in _NUMERIC for t in ins.imm)):
+                raise NotImplementedError(name)
+            fn, arg = entry
+            fn(self, ins, arg)
+        assert not self.controls, "unbalanced control stack"
+
+    # -- control helpers
+    def go_unreachable(self) -> None:
+        self.ctx.truncate(self.controls[-1].height)
+        self.reachable = False
+
+    def emit_branch(self, f: ControlFrame) -> None:
+        """Everything spilled: jump to `f` carrying the top values; the
+        compile-time stack is unchanged."""
+        ctx = self.ctx
+        if f.kind == FUNC:
+            if f.results:
+                ty = f.results[0]
+                self.masm.load(ty, XMM0 if is_float(ty) else RAX,
+                               self.frame.slot(len(ctx.stack) - 1))
+            self.asm.jmp(self.epilogue)
+            return
+        ctx.move_top_to(len(f.branch_types), f.height)
+        f.targeted = True
+        self.asm.jmp(f.label)
+
+    def needs_stub(self, f: ControlFrame) -> bool:
+        return f.kind == FUNC or len(self.ctx.stack) - len(f.branch_types) != f.height
+
+    def block_height(self, bt) -> int:
+        return len(self.ctx.stack) - len(bt.params)
+
+    # -- memory helpers
+    def memdef(self, index: int):
+        """(base Mem, length Mem, temp register or None) of memory `index`."""
+        if index < self.num_imported_mems:
+            p = self.ctx.ra.alloc_gpr()
+            self.asm.mov_rm(p, Mem(VMCTX_REG, disp=self.offsets.memory(index)), 64)
+            return Mem(p, disp=MEMDEF_BASE), Mem(p, disp=MEMDEF_LENGTH), p
+        d = self.offsets.memory_def(index - self.num_imported_mems)
+        return Mem(VMCTX_REG, disp=d + MEMDEF_BASE), Mem(VMCTX_REG, disp=d + MEMDEF_LENGTH), None
+
+    def heap_addr(self, addr, memarg, width: int) -> Mem:
+        """Bounds-check [addr + offset, +width) against the memory length
+        (trap MEMORY_OUT_OF_BOUNDS) and return the access operand; uses r11
+        for the base, so the caller must not need r11 until the access."""
+        asm = self.asm
+        asm.mov_rr(addr, addr, 32)                      # zero-extend the i32 address
+        offset = memarg.offset
+        if offset + width > 0x7FFFFFFF:
+            asm.movabs_ri(R11, offset)
+            asm.add_rr(addr, R11, 64)
+            offset = 0
+        base, length, tmp = self.memdef(memarg.memory)
+        asm.lea_rm(R11, Mem(addr, disp=offset + width), 64)
+        asm.cmp_rm(R11, length, 64)
+        self.masm.trap_if(Cond.A, TrapCode.MEMORY_OUT_OF_BOUNDS)
+        asm.mov_rm(R11, base, 64)
+        if tmp is not None:
+            self.ctx.free(tmp)
+        return Mem(R11, addr, 1, offset)
+
+    def global_mem(self, index: int) -> tuple[Mem, object]:
+        off = self.offsets.global_(index)
+        if index < self.num_imported_globals:
+            p = self.ctx.ra.alloc_gpr()
+            self.asm.mov_rm(p, Mem(VMCTX_REG, disp=off), 64)
+            return Mem(p), p
+        return Mem(VMCTX_REG, disp=off), None
+
+
+# ---------------------------------------------------------------------------
+# Handlers: fn(cg, ins, arg).  Grouped as the spec groups operators.
+
+def _nop(cg, ins, arg):
+    pass
+
+
+def _unreachable(cg, ins, arg):
+    cg.masm.trap(TrapCode.UNREACHABLE)
+    cg.go_unreachable()
+
+
+def _block(cg, ins, arg):
+    bt = ins.imm
+    cg.ctx.spill_all()
+    cg.controls.append(ControlFrame(BLOCK, bt.params, bt.results, cg.block_height(bt),
+                                    cg.masm.new_label(), True, ins.offset))
+
+
+def _loop(cg, ins, arg):
+    bt = ins.imm
+    ctx, frame = cg.ctx, cg.frame
+    ctx.spill_all()
+    header = cg.masm.new_label()
+    cg.masm.bind(header)
+    cg.controls.append(ControlFrame(LOOP, bt.params, bt.results, cg.block_height(bt),
+                                    header, True, ins.offset))
+    cg.osr_maps[ins.offset] = OsrMap(
+        [(frame.local_offset(i), t) for i, t in enumerate(frame.local_types)],
+        [(frame.slot_offset(d), v.ty) for d, v in enumerate(ctx.stack)])
+    for d in range(len(ctx.stack)):
+        frame.slot(d)
+
+
+def _if(cg, ins, arg):
+    bt = ins.imm
+    ctx = cg.ctx
+    c = ctx.pop_to_reg()
+    ctx.spill_all()
+    cg.asm.test_rr(c, c, 32)
+    ctx.free(c)
+    f = ControlFrame(IF, bt.params, bt.results, cg.block_height(bt), cg.masm.new_label(),
+                     True, ins.offset)
+    f.else_label = cg.masm.new_label()
+    cg.asm.jcc(Cond.E, f.else_label)
+    cg.controls.append(f)
+
+
+def _else(cg, ins, arg):
+    f = cg.controls[-1]
+    ctx = cg.ctx
+    if cg.reachable:
+        ctx.spill_all()
+        cg.emit_branch(f)
+    cg.masm.bind(f.else_label)
+    f.has_else = True
+    ctx.truncate(f.height)
+    for t in f.params:
+        ctx.stack.push_slot(t)
+    cg.reachable = f.reachable_at_entry
+
+
+def _end(cg, ins, arg):
+    f = cg.controls.pop()
+    ctx = cg.ctx
+    if f.kind == FUNC:
+        if cg.reachable and f.results:
+            ty = f.results[0]
+            ctx.pop_to_fixed(XMM0 if is_float(ty) else RAX)
+            ctx.free(XMM0 if is_float(ty) else RAX)
+        cg.masm.bind(f.label)
+        cg.reachable = False
+        return
+    if f.kind == LOOP:
+        if not cg.reachable:
+            ctx.truncate(f.height)
+        return
+    reachable = cg.reachable or f.targeted
+    if cg.reachable:
+        ctx.spill_all()
+        ctx.move_top_to(len(f.results), f.height)
+    if f.kind == IF and not f.has_else:
+        cg.masm.bind(f.else_label)
+        reachable = reachable or f.reachable_at_entry
+    cg.masm.bind(f.label)
+    ctx.truncate(f.height)
+    for t in f.results:
+        ctx.stack.push_slot(t)
+    cg.reachable = reachable
+
+
+def _br(cg, ins, arg):
+    cg.ctx.spill_all()
+    cg.emit_branch(cg.controls[-1 - ins.imm])
+    cg.go_unreachable()
+
+
+def _return(cg, ins, arg):
+    cg.ctx.spill_all()
+    cg.emit_branch(cg.controls[0])
+    cg.go_unreachable()
+
+
+def _br_if(cg, ins, arg):
+    ctx, asm = cg.ctx, cg.asm
+    f = cg.controls[-1 - ins.imm]
+    c = ctx.pop_to_reg()
+    ctx.spill_all()
+    asm.test_rr(c, c, 32)
+    ctx.free(c)
+    if cg.needs_stub(f):
+        skip = cg.masm.new_label()
+        asm.jcc(Cond.E, skip)
+        cg.emit_branch(f)
+        cg.masm.bind(skip)
+    else:
+        f.targeted = True
+        asm.jcc(Cond.NE, f.label)
+
+
+def _br_table(cg, ins, arg):
+    ctx, asm, masm = cg.ctx, cg.asm, cg.masm
+    labels, default = ins.imm
+    targets = list(labels) + [default]
+    n = len(labels)
+    idx = ctx.pop_to_reg()
+    ctx.spill_all()
+    if n:
+        asm.mov_ri(R11, n, 32)
+        asm.cmp_ri(idx, n, 32)
+        asm.cmovcc_rr(Cond.AE, idx, R11, 32)
+        table = masm.new_label()
+        asm.mov_rr(idx, idx, 32)
+        asm.lea_rm(R11, Mem.at_label(table), 64)
+        asm.lea_rm(R11, Mem(R11, idx, 8), 64)
+        asm.jmp_r(R11)
+        masm.bind(table)
+    ctx.free(idx)
+    stubs = {}
+    for depth in targets:
+        f = cg.controls[-1 - depth]
+        start = asm.offset
+        if cg.needs_stub(f):
+            if depth not in stubs:
+                stubs[depth] = masm.new_label()
+            asm.jmp(stubs[depth])
+        else:
+            f.targeted = True
+            asm.jmp(f.label)
+        if n:
+            asm.nop_n(8 - (asm.offset - start))
+    for depth, label in stubs.items():
+        masm.bind(label)
+        cg.emit_branch(cg.controls[-1 - depth])
+    cg.go_unreachable()
+
+
+def _drop(cg, ins, arg):
+    cg.ctx.drop()
+
+
+def _select(cg, ins, arg):
+    ctx, asm = cg.ctx, cg.asm
+    c = ctx.pop_to_reg()
+    ty = ctx.stack[-1].ty
+    b = ctx.pop_to_reg()
+    a = ctx.pop_to_reg()
+    asm.test_rr(c, c, 32)
+    if is_float(ty):
+        keep = cg.masm.new_label()
+        asm.jcc(Cond.NE, keep, short=True)
+        asm.movaps_xx(a, b)
+        cg.masm.bind(keep)
+    else:
+        asm.cmovcc_rr(Cond.E, a, b, SIZE[ty])
+    ctx.free(c)
+    ctx.free(b)
+    ctx.push_reg(ty, a)
+
+
+# -- variables
+
+def _local_get(cg, ins, arg):
+    cg.ctx.stack.push_local(cg.frame.local_types[ins.imm], ins.imm)
+
+
+def _local_set(cg, ins, arg):
+    ctx, masm, frame = cg.ctx, cg.masm, cg.frame
+    i = ins.imm
+    ctx.invalidate_local(i)
+    v, depth = ctx.pop_val()
+    dst = frame.local(i)
+    if v.kind == CONST:
+        masm.store_imm(v.ty, dst, v.x)
+    elif v.kind == REG:
+        masm.store(v.ty, dst, v.x)
+        ctx.free(v.x)
+    elif v.kind == LOCAL:
+        masm.copy_slot(v.ty, dst, frame.local(v.x))
+    else:
+        masm.copy_slot(v.ty, dst, frame.slot(depth))
+
+
+def _local_tee(cg, ins, arg):
+    ctx, masm = cg.ctx, cg.masm
+    i = ins.imm
+    ctx.invalidate_local(i)
+    top = ctx.stack[-1]
+    if top.kind == CONST:
+        masm.store_imm(top.ty, cg.frame.local(i), top.x)
+        return
+    ty = top.ty
+    r = ctx.pop_to_reg()
+    masm.store(ty, cg.frame.local(i), r)
+    ctx.push_reg(ty, r)
+
+
+def _global_get(cg, ins, arg):
+    ty = cg.global_types[ins.imm].valtype
+    if ty not in _NUMERIC:
+        raise NotImplementedError("global.get of a reference")
+    mem, p = cg.global_mem(ins.imm)
+    r = cg.ctx.alloc_for(ty)
+    cg.masm.load(ty, r, mem)
+    if p is not None:
+        cg.ctx.free(p)
+    cg.ctx.push_reg(ty, r)
+
+
+def _global_set(cg, ins, arg):
+    ty = cg.global_types[ins.imm].valtype
+    if ty not in _NUMERIC:
+        raise NotImplementedError("global.set of a reference")
+    ctx, asm = cg.ctx, cg.asm
+    r = ctx.pop_to_reg()
+    mem, p = cg.global_mem(ins.imm)
+    if ty is I32:                       # slot convention: sign-extended
+        asm.movsxd_rr(r, r)
+        asm.mov_mr(mem, r, 64)
+    elif ty is I64:
+        asm.mov_mr(mem, r, 64)
+    elif ty is F32:                     # slot convention: bits zero-extended
+        asm.movd_rx(R11, r)
+        asm.mov_mr(mem, R11, 64)
+    else:
+        asm.movsd_mx(mem, r)
+    if p is not None:
+        ctx.free(p)
+    ctx.free(r)
+
+
+# -- memory
+
+def _load(cg, ins, form):
+    ctx, asm = cg.ctx, cg.asm
+    ty, emit = form
+    addr = ctx.pop_to_reg()
+    m = cg.heap_addr(addr, ins.imm, ins.op.mem_bytes)
+    if is_float(ty):
+        x = ctx.ra.alloc_xmm()
+        emit(asm, x, m)
+        ctx.free(addr)
+        ctx.push_reg(ty, x)
+    else:
+        emit(asm, addr, m)
+        ctx.push_reg(ty, addr)
+
+
+def _store(cg, ins, emit):
+    ctx = cg.ctx
+    v = ctx.pop_to_reg()
+    addr = ctx.pop_to_reg()
+    m = cg.heap_addr(addr, ins.imm, ins.op.mem_bytes)
+    emit(cg.asm, m, v)
+    ctx.free(v)
+    ctx.free(addr)
+
+
+_LOADS = {
+    "i32.load": (I32, lambda a, r, m: a.mov_rm(r, m, 32)),
+    "i64.load": (I64, lambda a, r, m: a.mov_rm(r, m, 64)),
+    "f32.load": (F32, lambda a, r, m: a.movss_xm(r, m)),
+    "f64.load": (F64, lambda a, r, m: a.movsd_xm(r, m)),
+    "i32.load8_s": (I32, lambda a, r, m: a.movsx8_rm(r, m, 32)),
+    "i32.load8_u": (I32, lambda a, r, m: a.movzx8_rm(r, m, 32)),
+    "i32.load16_s": (I32, lambda a, r, m: a.movsx16_rm(r, m, 32)),
+    "i32.load16_u": (I32, lambda a, r, m: a.movzx16_rm(r, m, 32)),
+    "i64.load8_s": (I64, lambda a, r, m: a.movsx8_rm(r, m, 64)),
+    "i64.load8_u": (I64, lambda a, r, m: a.movzx8_rm(r, m, 32)),
+    "i64.load16_s": (I64, lambda a, r, m: a.movsx16_rm(r, m, 64)),
+    "i64.load16_u": (I64, lambda a, r, m: a.movzx16_rm(r, m, 32)),
+    "i64.load32_s": (I64, lambda a, r, m: a.movsxd_rm(r, m)),
+    "i64.load32_u": (I64, lambda a, r, m: a.mov_rm(r, m, 32)),
+}
+_STORES = {
+    "i32.store": lambda a, m, r: a.mov_mr(m, r, 32),
+    "i64.store": lambda a, m, r: a.mov_mr(m, r, 64),
+    "f32.store": lambda a, m, r: a.movss_mx(m, r),
+    "f64.store": lambda a, m, r: a.movsd_mx(m, r),
+    "i32.store8": lambda a, m, r: a.mov_mr(m, r, 8),
+    "i32.store16": lambda a, m, r: a.mov_mr(m, r, 16),
+    "i64.store8": lambda a, m, r: a.mov_mr(m, r, 8),
+    "i64.store16": lambda a, m, r: a.mov_mr(m, r, 16),
+    "i64.store32": lambda a, m, r: a.mov_mr(m, r, 32),
+}
+
+
+def _memory_size(cg, ins, arg):
+    base, length, tmp = cg.memdef(ins.imm)
+    r = cg.ctx.ra.alloc_gpr()
+    cg.asm.mov_rm(r, length, 64)
+    cg.asm.shr_ri(r, 16, 64)
+    if tmp is not None:
+        cg.ctx.free(tmp)
+    cg.ctx.push_reg(I32, r)
+
+
+# -- numeric: constants
+
+def _const(cg, ins, ty):
+    bits = ins.imm & (0xFFFFFFFF if SIZE[ty] == 32 else 0xFFFFFFFFFFFFFFFF)
+    cg.ctx.stack.push_const(ty, bits)
+
+
+# -- numeric: integers
+
+_ALU = {"add", "sub", "and", "or", "xor"}
+_SHIFT = {"shl": "shl", "shr_s": "sar", "shr_u": "shr", "rotl": "rol", "rotr": "ror"}
+_ICMP = {"eq": Cond.E, "ne": Cond.NE, "lt_s": Cond.L, "lt_u": Cond.B, "gt_s": Cond.G,
+         "gt_u": Cond.A, "le_s": Cond.LE, "le_u": Cond.BE, "ge_s": Cond.GE, "ge_u": Cond.AE}
+
+
+def _imm_operand(cg, ty) -> int | None:
+    """Pop the top entry if it is a constant usable as an imm32."""
+    top = cg.ctx.stack[-1]
+    if top.kind == CONST and cg.masm.fits_imm32(ty, top.x):
+        cg.ctx.stack.pop()
+        return cg.masm.imm32(ty, top.x)
+    return None
+
+
+def _ibinop(cg, ins, arg):
+    ty, op = arg
+    ctx, asm = cg.ctx, cg.asm
+    size = SIZE[ty]
+    if op in _ALU or op == "mul":
+        imm = _imm_operand(cg, ty)
+        if imm is not None:
+            a = ctx.pop_to_reg()
+            if op == "mul":
+                asm.imul_rri(a, a, imm, size)
+            else:
+                getattr(asm, op + "_ri")(a, imm, size)
+        else:
+            b = ctx.pop_to_reg()
+            a = ctx.pop_to_reg()
+            if op == "mul":
+                asm.imul_rr(a, b, size)
+            else:
+                getattr(asm, op + "_rr")(a, b, size)
+            ctx.free(b)
+        ctx.push_reg(ty, a)
+    elif op in _SHIFT:
+        x86 = _SHIFT[op]
+        top = ctx.stack[-1]
+        if top.kind == CONST:
+            ctx.stack.pop()
+            a = ctx.pop_to_reg()
+            getattr(asm, x86 + "_ri")(a, top.x & (size - 1), size)
+        else:
+            ctx.pop_to_fixed(RCX)
+            a = ctx.pop_to_reg()
+            getattr(asm, x86 + "_rc")(a, size)
+            ctx.free(RCX)
+        ctx.push_reg(ty, a)
+    else:
+        _idiv(cg, ty, op)
+
+
+def _idiv(cg, ty, op):
+    ctx, asm, masm = cg.ctx, cg.asm, cg.masm
+    size = SIZE[ty]
+    ctx.ra.take(RAX)
+    ctx.ra.take(RDX)
+    b = ctx.pop_to_reg()
+    ctx.pop_to_reg(RAX)
+    done = None
+    if op in ("div_s", "rem_s"):
+        do = masm.new_label()
+        asm.cmp_ri(b, -1, size)
+        asm.jcc(Cond.NE, do, short=True)
+        if op == "div_s":
+            if size == 32:
+                asm.cmp_ri(RAX, -0x80000000, 32)
+            else:
+                asm.movabs_ri(R11, 1 << 63)
+                asm.cmp_rr(RAX, R11, 64)
+            masm.trap_if(Cond.E, TrapCode.INTEGER_OVERFLOW)
+        else:                                   # x rem -1 == 0 (also for INT_MIN)
+            done = masm.new_label()
+            asm.xor_rr(RDX, RDX, 32)
+            asm.jmp(done, short=True)
+        masm.bind(do)
+        asm.cdq() if size == 32 else asm.cqo()
+        masm.faulting(TrapCode.INTEGER_DIVISION_BY_ZERO)
+        asm.idiv_r(b, size)
+    else:
+        asm.xor_rr(RDX, RDX, 32)
+        masm.faulting(TrapCode.INTEGER_DIVISION_BY_ZERO)
+        asm.div_r(b, size)
+    if done is not None:
+        masm.bind(done)
+    ctx.free(b)
+    if op.startswith("div"):
+        ctx.free(RDX)
+        ctx.push_reg(ty, RAX)
+    else:
+        ctx.free(RAX)
+        ctx.push_reg(ty, RDX)
+
+
+def _icmp(cg, ins, arg):
+    ty, cc = arg
+    ctx, asm = cg.ctx, cg.asm
+    size = SIZE[ty]
+    imm = _imm_operand(cg, ty)
+    if imm is not None:
+        a = ctx.pop_to_reg()
+        asm.cmp_ri(a, imm, size)
+    else:
+        b = ctx.pop_to_reg()
+        a = ctx.pop_to_reg()
+        asm.cmp_rr(a, b, size)
+        ctx.free(b)
+    cg.masm.setcc_zx(cc, a)
+    ctx.push_reg(I32, a)
+
+
+def _eqz(cg, ins, ty):
+    a = cg.ctx.pop_to_reg()
+    cg.asm.test_rr(a, a, SIZE[ty])
+    cg.masm.setcc_zx(Cond.E, a)
+    cg.ctx.push_reg(I32, a)
+
+
+def _iunop(cg, ins, arg):
+    ty, x86 = arg
+    a = cg.ctx.pop_to_reg()
+    getattr(cg.asm, x86 + "_rr")(a, a, SIZE[ty])
+    cg.ctx.push_reg(ty, a)
+
+
+def _int_convert(cg, ins, arg):
+    """Integer width changes and sign extensions: (result type, emitter)."""
+    ty, emit = arg
+    a = cg.ctx.pop_to_reg()
+    if emit is not None:
+        emit(cg.asm, a)
+    cg.ctx.push_reg(ty, a)
+
+
+_INT_CONVERT = {
+    "i32.wrap_i64": (I32, None),
+    "i64.extend_i32_s": (I64, lambda a, r: a.movsxd_rr(r, r)),
+    "i64.extend_i32_u": (I64, lambda a, r: a.mov_rr(r, r, 32)),
+    "i32.extend8_s": (I32, lambda a, r: a.movsx8_rr(r, r, 32)),
+    "i32.extend16_s": (I32, lambda a, r: a.movsx16_rr(r, r, 32)),
+    "i64.extend8_s": (I64, lambda a, r: a.movsx8_rr(r, r, 64)),
+    "i64.extend16_s": (I64, lambda a, r: a.movsx16_rr(r, r, 64)),
+    "i64.extend32_s": (I64, lambda a, r: a.movsxd_rr(r, r)),
+}
+
+
+# -- numeric: floats
+
+def _sfx(ty) -> str:
+    return "ss" if ty is F32 else "sd"
+
+
+_SIGN = {F32: 0x80000000, F64: 1 << 63}
+_ABS = {F32: 0x7FFFFFFF, F64: (1 << 63) - 1}
+
+
+def _fbinop(cg, ins, arg):
+    ty, op = arg
+    ctx, asm, masm = cg.ctx, cg.asm, cg.masm
+    s = _sfx(ty)
+    b = ctx.pop_to_reg()
+    a = ctx.pop_to_reg()
+    if op in ("add", "sub", "mul", "div"):
+        getattr(asm, f"{op}{s}_xx")(a, b)
+    elif op in ("min", "max"):
+        nan, ne, done = masm.new_label(), masm.new_label(), masm.new_label()
+        getattr(asm, f"ucomi{s}_xx")(a, b)
+        asm.jcc(Cond.P, nan, short=True)
+        asm.jcc(Cond.NE, ne, short=True)
+        (asm.orps_xx if op == "min" else asm.andps_xx)(a, b)    # -0 / +0 wins
+        asm.jmp(done, short=True)
+        masm.bind(ne)
+        getattr(asm, f"{op}{s}_xx")(a, b)
+        asm.jmp(done, short=True)
+        masm.bind(nan)
+        getattr(asm, f"add{s}_xx")(a, b)                        # a quiet NaN
+        masm.bind(done)
+    else:                                                       # copysign
+        asm.andps_xm(a, masm.const_mem(_ABS[ty], 16))
+        asm.andps_xm(b, masm.const_mem(_SIGN[ty], 16))
+        asm.orps_xx(a, b)
+    ctx.free(b)
+    ctx.push_reg(ty, a)
+
+
+_ROUND = {"nearest": 0, "floor": 1, "ceil": 2, "trunc": 3}
+
+
+def _funop(cg, ins, arg):
+    ty, op = arg
+    asm, masm = cg.asm, cg.masm
+    a = cg.ctx.pop_to_reg()
+    s = _sfx(ty)
+    if op == "abs":
+        asm.andps_xm(a, masm.const_mem(_ABS[ty], 16))
+    elif op == "neg":
+        asm.xorps_xm(a, masm.const_mem(_SIGN[ty], 16))
+    elif op == "sqrt":
+        getattr(asm, f"sqrt{s}_xx")(a, a)
+    else:
+        getattr(asm, f"round{s}_xxi")(a, a, _ROUND[op] | 8)
+    cg.ctx.push_reg(ty, a)
+
+
+# cond after `ucomis(x, y)`, swap = compare (b, a) instead of (a, b)
+_FCMP = {"lt": (Cond.A, True), "gt": (Cond.A, False), "le": (Cond.AE, True),
+         "ge": (Cond.AE, False)}
+
+
+def _fcmp(cg, ins, arg):
+    ty, op = arg
+    ctx, asm = cg.ctx, cg.asm
+    ucomi = getattr(asm, f"ucomi{_sfx(ty)}_xx")
+    b = ctx.pop_to_reg()
+    a = ctx.pop_to_reg()
+    r = ctx.ra.alloc_gpr()
+    if op in ("eq", "ne"):
+        ucomi(a, b)
+        if op == "eq":
+            asm.setcc_r(Cond.E, r)
+            asm.setcc_r(Cond.NP, R11)
+            asm.and_rr(r, R11, 8)
+        else:
+            asm.setcc_r(Cond.NE, r)
+            asm.setcc_r(Cond.P, R11)
+            asm.or_rr(r, R11, 8)
+        asm.movzx8_rr(r, r, 32)
+    else:
+        cc, swap = _FCMP[op]
+        ucomi(b, a) if swap else ucomi(a, b)
+        cg.masm.setcc_zx(cc, r)
+    ctx.free(a)
+    ctx.free(b)
+    ctx.push_reg(I32, r)
+
+
+def _fconvert(cg, ins, ty):
+    """f32.demote_f64 / f64.promote_f32."""
+    a = cg.ctx.pop_to_reg()
+    (cg.asm.cvtsd2ss_xx if ty is F32 else cg.asm.cvtss2sd_xx)(a, a)
+    cg.ctx.push_reg(ty, a)
+
+
+def _reinterpret(cg, ins, ty):
+    ctx, asm = cg.ctx, cg.asm
+    a = ctx.pop_to_reg()
+    r = ctx.alloc_for(ty)
+    if ty is I32:
+        asm.movd_rx(r, a)
+    elif ty is I64:
+        asm.movq_rx(r, a)
+    elif ty is F32:
+        asm.movd_xr(r, a)
+    else:
+        asm.movq_xr(r, a)
+    ctx.free(a)
+    ctx.push_reg(ty, r)
+
+
+def _int_to_float(cg, ins, arg):
+    src, signed, ty = arg
+    ctx, asm, masm = cg.ctx, cg.asm, cg.masm
+    cvt = asm.cvtsi2ss_xr if ty is F32 else asm.cvtsi2sd_xr
+    r = ctx.pop_to_reg()
+    x = ctx.ra.alloc_xmm()
+    asm.xorps_xx(x, x)                          # break the dependency on x's old value
+    if src is I32:
+        if signed:
+            cvt(x, r, 32)
+        else:
+            asm.mov_rr(r, r, 32)
+            cvt(x, r, 64)
+    elif signed:
+        cvt(x, r, 64)
+    else:
+        big, done = masm.new_label(), masm.new_label()
+        asm.test_rr(r, r, 64)
+        asm.jcc(Cond.S, big, short=True)
+        cvt(x, r, 64)
+        asm.jmp(done, short=True)
+        masm.bind(big)                          # halve, keep the lost bit sticky
+        asm.mov_rr(R11, r, 64)
+        asm.shr_ri(R11, 1, 64)
+        asm.and_ri(r, 1, 64)
+        asm.or_rr(R11, r, 64)
+        cvt(x, R11, 64)
+        getattr(asm, f"add{_sfx(ty)}_xx")(x, x)
+        masm.bind(done)
+    ctx.free(r)
+    ctx.push_reg(ty, x)
+
+
+# (exclusive lower bound, exclusive upper bound) as f64, and saturation values
+_TRUNC_BOUNDS = {
+    (I32, True): (-2147483649.0, 2147483648.0, 0x80000000, 0x7FFFFFFF),
+    (I32, False): (-1.0, 4294967296.0, 0, 0xFFFFFFFF),
+    (I64, True): (-9223372036854777856.0, 9223372036854775808.0, 1 << 63, (1 << 63) - 1),
+    (I64, False): (-1.0, 18446744073709551616.0, 0, (1 << 64) - 1),
+}
+
+
+def _float_to_int(cg, ins, arg):
+    ty, src, signed, saturating = arg
+    ctx, asm, masm = cg.ctx, cg.asm, cg.masm
+    lo, hi, below, above = _TRUNC_BOUNDS[ty, signed]
+    x = ctx.pop_to_reg()
+    r = ctx.ra.alloc_gpr()
+    if src is F32:
+        asm.cvtss2sd_xx(X15, x)
+        t = X15
+    else:
+        t = x
+    done = masm.new_label()
+    asm.ucomisd_xx(t, t)
+    if saturating:
+        nan, low, high = masm.new_label(), masm.new_label(), masm.new_label()
+        asm.jcc(Cond.P, nan)
+        asm.ucomisd_xm(t, masm.const_mem(_f64(lo), 8))
+        asm.jcc(Cond.BE, low)
+        asm.ucomisd_xm(t, masm.const_mem(_f64(hi), 8))
+        asm.jcc(Cond.AE, high)
+    else:
+        masm.trap_if(Cond.P, TrapCode.BAD_CONVERSION_TO_INTEGER)
+        asm.ucomisd_xm(t, masm.const_mem(_f64(lo), 8))
+        masm.trap_if(Cond.BE, TrapCode.INTEGER_OVERFLOW)
+        asm.ucomisd_xm(t, masm.const_mem(_f64(hi), 8))
+        masm.trap_if(Cond.AE, TrapCode.INTEGER_OVERFLOW)
+    if ty is I64 and not signed:                # [2^63, 2^64): subtract, flip bit 63
+        big = masm.new_label()
+        two63 = masm.const_mem(_f64(9223372036854775808.0), 8)
+        asm.ucomisd_xm(t, two63)
+        asm.jcc(Cond.AE, big, short=True)
+        asm.cvttsd2si_rx(r, t, 64)
+        asm.jmp(done)
+        masm.bind(big)
+        if t != X15:
+            asm.movaps_xx(X15, t)
+        asm.subsd_xm(X15, two63)
+        asm.cvttsd2si_rx(r, X15, 64)
+        asm.movabs_ri(R11, 1 << 63)
+        asm.xor_rr(r, R11, 64)
+    else:
+        asm.cvttsd2si_rx(r, t, 64)
+    if saturating:
+        asm.jmp(done)
+        masm.bind(nan)
+        asm.xor_rr(r, r, 32)
+        asm.jmp(done)
+        masm.bind(low)
+        masm.mov_imm(ty, r, below)
+        asm.jmp(done)
+        masm.bind(high)
+        masm.mov_imm(ty, r, above)
+    masm.bind(done)
+    ctx.free(x)
+    ctx.push_reg(ty, r)
+
+
+# ---------------------------------------------------------------------------
+# The dispatch table: operator name -> (handler, argument).
+
+def _build_handlers() -> dict:
+    h = {
+        "unreachable": (_unreachable, None), "nop": (_nop, None),
+        "block": (_block, None), "loop": (_loop, None), "if": (_if, None),
+        "else": (_else, None), "end": (_end, None), "br": (_br, None),
+        "br_if": (_br_if, None), "br_table": (_br_table, None),
+        "return": (_return, None), "drop": (_drop, None), "select": (_select, None),
+        "local.get": (_local_get, None), "local.set": (_local_set, None),
+        "local.tee": (_local_tee, None), "global.get": (_global_get, None),
+        "global.set": (_global_set, None), "memory.size": (_memory_size, None),
+        "f32.demote_f64": (_fconvert, F32), "f64.promote_f32": (_fconvert, F64),
+        "i32.reinterpret_f32": (_reinterpret, I32), "i64.reinterpret_f64": (_reinterpret, I64),
+        "f32.reinterpret_i32": (_reinterpret, F32), "f64.reinterpret_i64": (_reinterpret, F64),
+    }
+    for name, ty in (("i32", I32), ("i64", I64), ("f32", F32), ("f64", F64)):
+        h[f"{name}.const"] = (_const, ty)
+    for name, form in _LOADS.items():
+        h[name] = (_load, form)
+    for name, emit in _STORES.items():
+        h[name] = (_store, emit)
+    for t in ("i32", "i64"):
+        ty = _TYPES[t]
+        for op in ("add", "sub", "mul", "div_s", "div_u", "rem_s", "rem_u", "and", "or",
+                   "xor", "shl", "shr_s", "shr_u", "rotl", "rotr"):
+            h[f"{t}.{op}"] = (_ibinop, (ty, op))
+        for op, cc in _ICMP.items():
+            h[f"{t}.{op}"] = (_icmp, (ty, cc))
+        h[f"{t}.eqz"] = (_eqz, ty)
+        for op, x86 in (("clz", "lzcnt"), ("ctz", "tzcnt"), ("popcnt", "popcnt")):
+            h[f"{t}.{op}"] = (_iunop, (ty, x86))
+    for name, arg in _INT_CONVERT.items():
+        h[name] = (_int_convert, arg)
+    for t in ("f32", "f64"):
+        ty = _TYPES[t]
+        for op in ("add", "sub", "mul", "div", "min", "max", "copysign"):
+            h[f"{t}.{op}"] = (_fbinop, (ty, op))
+        for op in ("abs", "neg", "sqrt", "ceil", "floor", "trunc", "nearest"):
+            h[f"{t}.{op}"] = (_funop, (ty, op))
+        for op in ("eq", "ne", "lt", "gt", "le", "ge"):
+            h[f"{t}.{op}"] = (_fcmp, (ty, op))
+        for it in ("i32", "i64"):
+            for sg in ("s", "u"):
+                h[f"{t}.convert_{it}_{sg}"] = (_int_to_float, (_TYPES[it], sg == "s", ty))
+                h[f"{it}.trunc_{t}_{sg}"] = (_float_to_int, (_TYPES[it], ty, sg == "s", False))
+                h[f"{it}.trunc_sat_{t}_{sg}"] = (_float_to_int, (_TYPES[it], ty, sg == "s", True))
+    return h
+
+
+_HANDLERS = _build_handlers()
+SUPPORTED_OPERATORS = frozenset(_HANDLERS)

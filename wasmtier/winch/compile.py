@@ -1,0 +1,174 @@
+"""`compile_function`: one wasm function body -> machine code and metadata.
+
+Layout of the produced code (one blob; offsets relative to its start):
+
+    0               body            (CodeGen.emit_body; jumps to `epilogue`)
+                    epilogue        restore callee-saved, mov rsp,rbp; pop rbp; ret
+    native_entry    prologue        push rbp; mov rbp,rsp; sub rsp,N; stack check;
+                                    save callee-saved; r14 = vmctx; params -> local
+                                    slots; zero declared locals; jmp body
+    array_entry     array stub      void f(callee_vmctx, caller_vmctx, u64x2 *values, n):
+                                    load params from values[i], call native_entry,
+                                    store the result to values[0]
+                    trap stubs      ud2; db code   (one per check site)
+                    constant pool   (16-byte aligned)
+
+The prologue is emitted after the body because only then are the frame size
+(deepest spill) and the set of callee-saved registers the body used known
+(frame.py); the price is one `jmp` per call.
+
+Native ABI: `f(callee_vmctx, caller_vmctx, params...)` (System V, frame.py).
+The array stub keeps the runtime's slot convention for results: i32
+sign-extended to 64 bits, f32 bits zero-extended, in the first 8 bytes of
+each 16-byte cell.
+
+Stack check: after `sub rsp, N` the prologue compares rsp with
+VMCTX_STACK_LIMIT (unsigned) and traps STACK_OVERFLOW below it; a limit of
+0 disables the check.  The saved registers are written only after the check.
+
+Not in this layer (NotImplementedError naming the operator, so the tier
+manager keeps the function on tier 0): calls, memory.grow, bulk memory,
+tables, references, tail calls, SIMD; multi-value results.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from ..runtime.trap import TrapCode
+from ..runtime.vmoffsets import VMCTX_STACK_LIMIT, VMOffsets
+from ..wasm.types import Module, ValType
+from ..x64.abi import VMCTX_REG
+from ..x64.encoder import Cond, Mem
+from ..x64.registers import R11, RAX, RBP, RBX, RDI, RDX, RSP, XMM0
+from .codegen import CodeGen, OsrMap
+from .masm import TrapSite
+
+__all__ = ["CompiledFunction", "compile_function"]
+
+I32, I64, F32, F64 = ValType.I32, ValType.I64, ValType.F32, ValType.F64
+
+
+@dataclass
+class CompiledFunction:
+    func_index: int
+    code: bytes
+    native_entry: int                 # offset of f(callee_vmctx, caller_vmctx, params...)
+    array_entry: int                  # offset of f(callee_vmctx, caller_vmctx, values, n)
+    trap_sites: list[TrapSite]        # (pc offset, wasm offset, TrapCode), by pc
+    srcmap: list[tuple[int, int]]     # (pc offset, wasm offset) per operator, by pc
+    osr_maps: dict[int, OsrMap]       # loop wasm offset -> frame-slot layout
+    frame_size: int
+    body_bytes: int                   # size of the wasm body compiled
+    compile_seconds: float = 0.0
+    stats: dict = field(default_factory=dict)
+
+    def wasm_offset_of(self, pc: int) -> int | None:
+        """The wasm offset of the operator whose code contains `pc`."""
+        best = None
+        for p, w in self.srcmap:
+            if p > pc:
+                break
+            best = w
+        return best
+
+    def trap_at(self, pc: int) -> TrapSite | None:
+        for site in self.trap_sites:
+            if site.pc == pc:
+                return site
+        return None
+
+
+def compile_function(module: Module, offsets: VMOffsets, func_index: int) -> CompiledFunction:
+    t0 = time.perf_counter()
+    cg = CodeGen(module, offsets, func_index)
+    cg.emit_body()
+    masm, asm, frame = cg.masm, cg.asm, cg.frame
+    saved = [VMCTX_REG] + [r for r in cg.ctx.ra.used_callee_saved if r != VMCTX_REG]
+    size, saves = frame.layout(saved)
+
+    # epilogue (the label was bound by the function's final `end`)
+    masm.mark(cg.body.end_offset)
+    for r, off in saves:
+        asm.mov_rm(r, Mem(RBP, disp=off), 64)
+    asm.mov_rr(RSP, RBP, 64)
+    asm.pop_r(RBP)
+    asm.ret()
+
+    # native entry: prologue
+    asm.align(16)
+    native_entry = asm.offset
+    native_label = masm.new_label()
+    masm.bind(native_label)
+    masm.mark(cg.body.offset)
+    asm.push_r(RBP)
+    asm.mov_rr(RBP, RSP, 64)
+    if size:
+        asm.sub_ri(RSP, size, 64)
+    asm.cmp_rm(RSP, Mem(RDI, disp=VMCTX_STACK_LIMIT), 64)
+    masm.trap_if(Cond.B, TrapCode.STACK_OVERFLOW)
+    for r, off in saves:
+        asm.mov_mr(Mem(RBP, disp=off), r, 64)
+    asm.mov_rr(VMCTX_REG, RDI, 64)
+    for i, loc in enumerate(frame.param_locs):
+        ty = frame.local_types[i]
+        if loc.reg is not None:
+            masm.store(ty, frame.local(i), loc.reg)
+        else:
+            masm.copy_slot(ty, frame.local(i), frame.stack_param(loc))
+    nparams = len(frame.params)
+    if frame.num_locals > nparams:
+        asm.xor_rr(RAX, RAX, 32)
+        for i in range(nparams, frame.num_locals):
+            asm.mov_mr(frame.local(i), RAX, 64)
+    asm.jmp(cg.body_label)
+
+    # array-call entry
+    asm.align(16)
+    array_entry = asm.offset
+    _emit_array_entry(cg, native_label)
+
+    masm.emit_stubs()
+    masm.emit_pool()
+    code = asm.finish().code
+    masm.trap_sites.sort()
+    return CompiledFunction(
+        func_index=func_index, code=code, native_entry=native_entry,
+        array_entry=array_entry, trap_sites=masm.trap_sites,
+        srcmap=sorted(masm.srcmap), osr_maps=cg.osr_maps, frame_size=size,
+        body_bytes=cg.body.end_offset - cg.body.offset,
+        compile_seconds=time.perf_counter() - t0,
+        stats={"max_depth": frame.max_depth, "saved": [repr(r) for r in saved]})
+
+
+def _emit_array_entry(cg: CodeGen, native_label: int) -> None:
+    asm, masm, frame = cg.asm, cg.masm, cg.frame
+    results = cg.ftype.results
+    asm.push_r(RBP)
+    asm.mov_rr(RBP, RSP, 64)
+    asm.push_r(RBX)
+    asm.sub_ri(RSP, 8 + frame.stack_arg_size, 64)
+    asm.mov_rr(RBX, RDX, 64)
+    for i, loc in enumerate(frame.param_locs):
+        ty = frame.params[i]
+        cell = Mem(RBX, disp=16 * i)
+        if loc.reg is not None:
+            masm.load(ty, loc.reg, cell)
+        else:
+            asm.mov_rm(R11, cell, 64)
+            asm.mov_mr(Mem(RSP, disp=loc.stack), R11, 64)
+    asm.call_label(native_label)
+    if results:
+        ty = results[0]
+        if ty is I32:
+            asm.movsxd_rr(RAX, RAX)
+        elif ty is F32:
+            asm.movd_rx(RAX, XMM0)
+        elif ty is F64:
+            asm.movq_rx(RAX, XMM0)
+        asm.mov_mr(Mem(RBX), RAX, 64)
+    asm.mov_rm(RBX, Mem(RBP, disp=-8), 64)
+    asm.mov_rr(RSP, RBP, 64)
+    asm.pop_r(RBP)
+    asm.ret()
