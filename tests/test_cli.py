@@ -24,6 +24,27 @@ COUNTS = """
     (call $exit (i32.add (i32.mul (i32.load (i32.const 0)) (i32.const 16))
                          (i32.load (i32.const 8))))))
 """
+# Opens "data.txt" in the first preopen (fd 3) and exits with its first byte,
+# or with 100 + errno when the open fails.
+READ_FIRST_BYTE = """
+(module
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "data.txt")
+  (func (export "_start") (local $errno i32)
+    (local.set $errno (call $open (i32.const 3) (i32.const 0) (i32.const 16) (i32.const 8)
+                                  (i32.const 0) (i64.const -1) (i64.const -1) (i32.const 0)
+                                  (i32.const 0)))
+    (if (local.get $errno) (then (call $exit (i32.add (i32.const 100) (local.get $errno)))))
+    ;; iovec {buf=64, len=1} at 32
+    (i32.store (i32.const 32) (i32.const 64))
+    (i32.store (i32.const 36) (i32.const 1))
+    (drop (call $read (i32.load (i32.const 0)) (i32.const 32) (i32.const 1) (i32.const 40)))
+    (call $exit (i32.load8_u (i32.const 64)))))
+"""
 IMPORTS = """
 (module (import "env" "get" (func $g (result i32)))
   (func (export "f") (param i32 i64) (result i64)
@@ -63,6 +84,16 @@ def test_stats_name_every_function_and_its_tier():
 def test_exit_code_args_and_env(wat):
     proc = wasmtier("run", "--env", "A=1", "--env", "B=2", wat(COUNTS), "x", "y")
     assert proc.returncode == 3 * 16 + 2  # argv = [name, x, y]
+
+
+def test_dir_preopens_a_host_directory(wat, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "data.txt").write_bytes(b"*rest")
+    program = wat(READ_FIRST_BYTE)
+    assert wasmtier("run", "--dir", f"{shared}::.", program).returncode == ord("*")
+    # Without the preopen there is no fd 3: path_open answers EBADF (8).
+    assert wasmtier("run", program).returncode == 100 + 8
 
 
 def test_invoke_with_arguments_and_unknown_imports(wat):
