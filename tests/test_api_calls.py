@@ -12,23 +12,9 @@ trips.
 
 from __future__ import annotations
 
-import importlib
 import math
 
 import pytest
-
-RUNTIMES = ["wasmtier", "wasmtime"]
-
-
-@pytest.fixture(params=RUNTIMES)
-def wasmtime(request):
-    return importlib.import_module(request.param)
-
-
-@pytest.fixture
-def wasmtier():
-    return importlib.import_module("wasmtier")
-
 
 WAT = """
 (module $m

@@ -10,22 +10,8 @@ Includes wasmtime-py's quirks a drop-in must keep: `Table.get` and
 from __future__ import annotations
 
 import ctypes
-import importlib
 
 import pytest
-
-RUNTIMES = ["wasmtier", "wasmtime"]
-
-
-@pytest.fixture(params=RUNTIMES)
-def wasmtime(request):
-    return importlib.import_module(request.param)
-
-
-@pytest.fixture
-def wasmtier():
-    return importlib.import_module("wasmtier")
-
 
 WAT = """
 (module

@@ -5,17 +5,8 @@ instantiate, get, get_default, allow_shadowing, and their errors."""
 
 from __future__ import annotations
 
-import importlib
 
 import pytest
-
-RUNTIMES = ["wasmtier", "wasmtime"]
-
-
-@pytest.fixture(params=RUNTIMES)
-def wasmtime(request):
-    return importlib.import_module(request.param)
-
 
 A = """(module (func (export "one") (result i32) i32.const 1)
    (memory (export "mem") 1) (global (export "g") (mut i32) (i32.const 3)))"""

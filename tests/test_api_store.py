@@ -3,19 +3,10 @@ differentially on wasmtier and wasmtime-py 50 (see test_api_types.py)."""
 
 from __future__ import annotations
 
-import importlib
 import threading
 import time
 
 import pytest
-
-RUNTIMES = ["wasmtier", "wasmtime"]
-
-
-@pytest.fixture(params=RUNTIMES)
-def wasmtime(request):
-    return importlib.import_module(request.param)
-
 
 LOOP = """(module
   (func (export "spin") (param i32) (result i32) (local i32)

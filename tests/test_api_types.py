@@ -10,23 +10,9 @@ and WasiConfig (construction and properties only).
 
 from __future__ import annotations
 
-import importlib
 import math
 
 import pytest
-
-RUNTIMES = ["wasmtier", "wasmtime"]
-
-
-@pytest.fixture(params=RUNTIMES)
-def wasmtime(request):
-    return importlib.import_module(request.param)
-
-
-@pytest.fixture
-def wasmtier():
-    return importlib.import_module("wasmtier")
-
 
 # -- Config and Engine ------------------------------------------------------------
 
