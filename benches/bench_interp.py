@@ -67,6 +67,9 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run from a checkout without installing wasmtier
     sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report import print_past_capture  # noqa: E402
+
 PROGRAMS = ROOT / "programs"
 TABLE = json.loads((PROGRAMS / "expected.json").read_text())["programs"]
 PROGRAM_NAMES = list(TABLE)
@@ -223,12 +226,7 @@ if pytest is not None:
         programs = [p for p in PROGRAM_NAMES if any(k[0] == p for k in _NS)]
         text = ("\n\nns per executed wasm instruction (median of rounds)\n"
                 + markdown(_NS, _WHY, programs))
-        capman = request.config.pluginmanager.getplugin("capturemanager")
-        if capman is not None:
-            with capman.global_and_fixture_disabled():
-                print(text)
-        else:
-            print(text)
+        print_past_capture(request, text)
 
     @pytest.mark.parametrize("runtime", RUNTIMES)
     @pytest.mark.parametrize("program", PROGRAM_NAMES)

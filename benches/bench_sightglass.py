@@ -50,6 +50,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import sightglass as sg  # noqa: E402
+from report import print_past_capture  # noqa: E402
 
 RUNTIMES = ("wasmtier", "wasmtime")
 DEFAULT_JSON = sg.ROOT / ".benchmarks" / "sightglass.json"
@@ -174,12 +175,7 @@ if pytest is not None and sg.benchmarks_root().is_dir():
         yield
         if _RESULTS:
             text = "\n\n" + markdown(_RESULTS, True, 1, "interp")
-            capman = request.config.pluginmanager.getplugin("capturemanager")
-            if capman is not None:
-                with capman.global_and_fixture_disabled():
-                    print(text)
-            else:
-                print(text)
+            print_past_capture(request, text)
 
     @pytest.mark.parametrize("name", [b.name for b in select(None)])
     def test_sightglass(benchmark, name):

@@ -512,9 +512,14 @@ def _validate_function(c: _Context, func_index: int, body) -> None:
         if index >= c.num_datas:
             raise ValidationError(f"unknown data segment {index}", offset)
 
-    def check_tail_call(callee_results: tuple, offset) -> None:
+    def tail_call(callee_results: tuple, offset) -> None:
+        """After a return_call*'s operands are popped: its results must be
+        the function's, and the rest of the block is unreachable."""
         if not _all_match(callee_results, results):
             raise mismatch(offset)
+        f = ctrls[-1]
+        del vals[f[HEIGHT]:]
+        f[UNREACHABLE] = True
 
     for op, imm, offset in body.instrs:
         cat = category[op.id]
@@ -681,15 +686,11 @@ def _validate_function(c: _Context, func_index: int, body) -> None:
             if cat == C_CALL_INDIRECT:
                 vals.extend(rs)
             else:
-                check_tail_call(rs, offset)
-                del vals[frame[HEIGHT]:]
-                frame[UNREACHABLE] = True
+                tail_call(rs, offset)
         elif cat == C_RETURN_CALL:
             ps, rs = c.func_sig(imm, offset)
-            check_tail_call(rs, offset)
             pop_types(ps, offset)
-            del vals[frame[HEIGHT]:]
-            frame[UNREACHABLE] = True
+            tail_call(rs, offset)
         elif cat == C_MEMORY_SIZE:
             check_memory(imm, offset)
             vals.append(I32)
@@ -775,9 +776,7 @@ def _validate_function(c: _Context, func_index: int, body) -> None:
             if cat == C_CALL_REF:
                 vals.extend(rs)
             else:
-                check_tail_call(rs, offset)
-                del vals[frame[HEIGHT]:]
-                frame[UNREACHABLE] = True
+                tail_call(rs, offset)
         else:  # the reader rejects out-of-scope operators before we get here
             raise UnsupportedFeature(op.feature or op.name, offset)
 
