@@ -27,7 +27,7 @@
 ;;       16: 89 c0                         mov eax, eax
 ;;       18: 4c 8d 58 08                   lea r11, [rax+8]
 ;;       1c: 4d 3b 9e 90 00 00 00          cmp r11, [r14+0x90]
-;;       23: 0f 87 89 00 00 00             ja 0xb2
+;;       23: 0f 87 e4 00 00 00             ja 0x10d
 ;;       29: 4d 8b 9e 88 00 00 00          mov r11, [r14+0x88]
 ;;       30: 41 8b 44 03 04                mov eax, [r11+rax+4]
 ;;       35: 8b 4d f0                      mov ecx, [rbp-0x10]
@@ -48,7 +48,7 @@
 ;;       61: 48 89 e5                      mov rbp, rsp
 ;;       64: 48 83 ec 20                   sub rsp, 0x20
 ;;       68: 48 3b 67 20                   cmp rsp, [rdi+0x20]
-;;       6c: 0f 82 43 00 00 00             jb 0xb5
+;;       6c: 0f 82 9e 00 00 00             jb 0x110
 ;;       72: 4c 89 75 e8                   mov [rbp-0x18], r14
 ;;       76: 49 89 fe                      mov r14, rdi
 ;;       79: 89 55 f8                      mov [rbp-8], edx
@@ -69,11 +69,40 @@
 ;;       ad: 48 89 ec                      mov rsp, rbp
 ;;       b0: 5d                            pop rbp
 ;;       b1: c3                            ret
-;;       b2: 0f 0b                         ud2
-;;       b4: 01 0f                         add [rdi], ecx
-;;       b6: 0b 00                         or eax, [rax]
-;; trap 0xb2: MEMORY_OUT_OF_BOUNDS @ wasm 0x2e
-;; trap 0xb5: STACK_OVERFLOW @ wasm 0x1d
+;;       b2: 66 0f 1f 84 00 00 00 00 00    nop [rax+rax]
+;;       bb: 0f 1f 44 00 00                nop [rax+rax]
+;;       c0: 55                            push rbp
+;;       c1: 48 89 e5                      mov rbp, rsp
+;;       c4: 53                            push rbx
+;;       c5: 48 83 ec 08                   sub rsp, 8
+;;       c9: 48 89 d3                      mov rbx, rdx
+;;       cc: e8 0f 00 00 00                call 0xe0
+;;       d1: 48 63 c0                      movsxd rax, eax
+;;       d4: 48 89 03                      mov [rbx], rax
+;;       d7: 48 8b 5d f8                   mov rbx, [rbp-8]
+;;       db: 48 89 ec                      mov rsp, rbp
+;;       de: 5d                            pop rbp
+;;       df: c3                            ret
+;;       e0: 55                            push rbp
+;;       e1: 48 89 e5                      mov rbp, rsp
+;;       e4: 48 83 ec 20                   sub rsp, 0x20
+;;       e8: 48 3b 67 20                   cmp rsp, [rdi+0x20]
+;;       ec: 0f 82 21 00 00 00             jb 0x113
+;;       f2: 4c 89 75 e8                   mov [rbp-0x18], r14
+;;       f6: 49 89 fe                      mov r14, rdi
+;;       f9: 4c 8b 1a                      mov r11, [rdx]
+;;       fc: 4c 89 5d f8                   mov [rbp-8], r11
+;;      100: 4c 8b 5a 10                   mov r11, [rdx+0x10]
+;;      104: 4c 89 5d f0                   mov [rbp-0x10], r11
+;;      108: e9 f3 fe ff ff                jmp 0
+;;      10d: 0f 0b                         ud2
+;;      10f: 01 0f                         add [rdi], ecx
+;;      111: 0b 00                         or eax, [rax]
+;;      113: 0f 0b                         ud2
+;;      115: 00                            (bad)
+;; trap 0x10d: MEMORY_OUT_OF_BOUNDS @ wasm 0x2e
+;; trap 0x110: STACK_OVERFLOW @ wasm 0x1d
+;; trap 0x113: STACK_OVERFLOW @ wasm 0x23
 ;; function 1: native entry 0x70, array entry 0xa0, frame 32 bytes
 ;;        0: 8b 45 f8                      mov eax, [rbp-8]
 ;;        3: 41 bb 02 00 00 00             mov r11d, 2

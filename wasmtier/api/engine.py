@@ -2,7 +2,9 @@
 
 `Config` is a set of settable properties, declared once in `_SETTINGS`
 (name, type, default): wasmtier reads the ones it implements (`strategy`,
-`consume_fuel`, `epoch_interruption`, `memory_guard_size`) and keeps the
+`consume_fuel`, `epoch_interruption`, `memory_guard_size`, and wasmtier's
+own tiering settings `tier_up_baseline`, `tier_up_opt`, `osr`,
+`background_compile`, `tier_log`) and keeps the
 others, type-checked as wasmtime-py does, so programs written for
 wasmtime-py run unchanged.
 """
@@ -39,6 +41,12 @@ _SETTINGS = {
     "wasm_wide_arithmetic": (bool, False),
     "cranelift_debug_verifier": (bool, False),
     "cranelift_nan_canonicalization": (bool, False),
+    # wasmtier's tiering (tiers/manager.py)
+    "tier_up_baseline": (int, 150),
+    "tier_up_opt": (int, 50_000),
+    "osr": (bool, True),
+    "background_compile": (bool, True),
+    "tier_log": (str, ""),
 }
 
 

@@ -23,7 +23,11 @@ class Store:
         self._tiers = TierManager(self._core, config.strategy,
                                   consume_fuel=bool(config.consume_fuel),
                                   epoch_interruption=bool(config.epoch_interruption),
-                                  epoch_address=self.engine._epoch_address)
+                                  epoch_address=self.engine._epoch_address,
+                                  tier_up_baseline=config.tier_up_baseline,
+                                  osr=config.osr,
+                                  background_compile=config.background_compile,
+                                  tier_log=config.tier_log)
         self._data = data
         self._wasi = None
         self._wasi_ctx = None  # (WasiConfig, its runtime context), built by api.wasi on first use

@@ -13,7 +13,16 @@ is a request the loop cannot serve without Python:
     STATUS_HOST_CALL    call the host function with the raw argument slots,
                         write its raw results into the same slots
     STATUS_MEMORY_GROW  / STATUS_TABLE_GROW: grow, write the old size (or -1)
+    STATUS_TIER_UP      a function's tier-up counter crossed 0 at its entry:
+                        tell the tier manager (`tier_hook.tier_up`)
+    STATUS_OSR          ... at a loop header: if the manager has an OSR entry
+                        for the loop (`tier_hook.osr_entry`), hand it this
+                        frame's locals and operand stack, then finish the
+                        frame with its results as `return` would
     STATUS_TRAP         build the wasm backtrace and raise `Trap`
+
+A callee whose record says KIND_NATIVE (published compiled code) leaves the
+loop like a host call; `tier_hook.call_native` runs it.
 
 A host function may call back into wasm: the nested activation starts above
 the caller's frame and call-stack records (`top`, `cs_top`), so nothing of
@@ -27,8 +36,9 @@ Departures from ARCHITECTURE.md, for now (no compiled tier exists yet):
   stays 0; host calls leave the loop through `STATUS_HOST_CALL` instead of
   a native call into a numba `@cfunc`.  When tier 1 lands, the call handlers
   will first test the native entry and call it through an intrinsic.
-* the per-function tier-up counters are laid out in the VMContext but not
-  incremented yet.
+* calls from tier 0 into compiled code leave the loop (STATUS_HOST_CALL)
+  and enter the compiled code from Python, not through an intrinsic; a hot
+  caller is compiled or OSR'd soon after, so the detour is bounded.
 
 Value stack and call stack are fixed-size numpy buffers; running past either
 traps with "call stack exhausted" (the limits: `VALUE_STACK_SLOTS`,
@@ -44,6 +54,7 @@ import numpy as np
 
 from ..runtime.store import (FUNC_FRAME_SLOTS, FUNC_INTERP_PC, FUNC_NLOCALS,
                              KIND_HOST, StoreCore)
+from ..runtime.memory import write_u64
 from ..runtime.trap import Frame, Trap, TrapCode
 from . import ops
 from .loop import run
@@ -117,6 +128,11 @@ class Interpreter:
         self.entry_facts: dict[int, tuple[int, int, int, int, int]] = {}
         self.states: list[np.ndarray] = []  # one state vector per nesting depth
         self.depth = 0
+        # Tiering (set by the tier manager): counters start at -tier_threshold;
+        # tier_hook serves STATUS_TIER_UP / STATUS_OSR and KIND_NATIVE calls.
+        self.tier_threshold: int | None = None
+        self.tier_hook = None
+        self.osr_heights: dict[int, dict[int, int]] = {}  # sid -> loop offset -> height
         self._records = None
         self._records_addr = 0
 
@@ -127,8 +143,13 @@ class Interpreter:
             return
         entry = self.store.funcs.entries[sid]
         inst = entry.instance
+        counter = None
+        if self.tier_threshold is not None:
+            counter = inst.offsets.tier_counters + 8 * (entry.index - inst.module.num_imported_funcs)
+            write_u64(inst.vmctx + counter, -self.tier_threshold)
         tf = translate_function(inst.module, inst.offsets, entry.index, self.code.length,
-                                self.consume_fuel, self.epoch_interruption)
+                                self.consume_fuel, self.epoch_interruption, counter)
+        self.osr_heights[sid] = tf.osr_heights
         pc = self.code.append(tf.words, tf.srcmap, sid)
         rec = self.store.funcs.records[sid]
         rec[FUNC_FRAME_SLOTS] = tf.frame_slots
@@ -205,6 +226,11 @@ class Interpreter:
                 return
             if status == ops.STATUS_HOST_CALL:
                 self._host_call(st)
+            elif status == ops.STATUS_TIER_UP:
+                self.tier_hook.tier_up(int(st[ops.S_ARG0]))
+            elif status == ops.STATUS_OSR:
+                if self._osr(st):
+                    return
             elif status == ops.STATUS_TRANSLATE:
                 self.ensure_translated(int(st[ops.S_ARG0]))
             elif status == ops.STATUS_MEMORY_GROW:
@@ -245,13 +271,43 @@ class Interpreter:
         self.top = max(caller_fp + 8 * caller_slots,
                        args_addr + 8 * max(nparams, len(functype.results)))
         self.cs_top = csp
-        self.caller_instances.append(entries[caller_sid].instance)
-        try:
-            results = entry.host(args)
-        finally:
-            self.caller_instances.pop()
+        if entry.kind != KIND_HOST:
+            results = self.tier_hook.call_native(callee, args)
+        else:
+            self.caller_instances.append(entries[caller_sid].instance)
+            try:
+                results = entry.host(args)
+            finally:
+                self.caller_instances.pop()
         if results:
             self.regs[start: start + len(results)] = [_to_i64(v) for v in results]
+
+    def _osr(self, st: np.ndarray) -> bool:
+        """Replace the frame at a loop header by compiled code, if the tier
+        manager has an OSR entry for the loop; finish the frame with the
+        compiled code's results.  True when the activation is done."""
+        sid, loop = int(st[ops.S_ARG0]), int(st[ops.S_ARG1])
+        run_osr = self.tier_hook.osr_entry(sid, loop)
+        if run_osr is None:
+            return False  # resume after `tier_loop`
+        fp, csp, cs_base = st[[ops.S_FP, ops.S_CSP, ops.S_CS_BASE]].tolist()
+        _, frame_slots, nlocals, nresults, _ = self.entry_facts[sid]
+        start = (fp - self.regs_addr) >> 3
+        state = self.regs[start: start + nlocals + self.osr_heights[sid][loop]].tolist()
+        self.top = fp + 8 * frame_slots  # nested activations start above this frame
+        self.cs_top = csp
+        results = run_osr(state)
+        if results:
+            self.regs[start: start + len(results)] = [_to_i64(v) for v in results]
+        # what `return` does
+        if csp == cs_base:
+            return True
+        csp -= 8 * ops.FRAME_RECORD_WORDS
+        k = (csp - self.cs_addr) // 8
+        ret_pc, caller_fp, caller_sid, caller_vm = self.cstack[k: k + 4].tolist()
+        st[[ops.S_PC, ops.S_FP, ops.S_SID, ops.S_VM, ops.S_CSP]] = [
+            ret_pc, caller_fp, caller_sid, caller_vm, csp]
+        return False
 
     # -- backtraces -------------------------------------------------------------------
 

@@ -52,7 +52,7 @@ from dataclasses import dataclass
 
 from ..runtime.store import (FUNC_FRAME_SLOTS, FUNC_INTERP_PC, FUNC_KIND,
                              FUNC_NLOCALS, FUNC_NPARAMS, FUNC_VMCTX,
-                             KIND_HOST, RECORD_WORDS)
+                             KIND_WASM, RECORD_WORDS)
 from ..runtime.trap import TrapCode
 from ..runtime.vmoffsets import (FUNCREF_STORE_FUNC, FUNCREF_TYPE_ID,
                                  MEMDEF_BASE, MEMDEF_LENGTH, TABLEDEF_BASE,
@@ -72,6 +72,8 @@ STATUS_HOST_CALL = 2  # ARG0 = callee sid, ARG1 = address of its arguments
 STATUS_TRANSLATE = 3  # ARG0 = sid to translate; pc is the call to retry
 STATUS_MEMORY_GROW = 4  # ARG0 = memory index, ARG1 = delta, ARG2 = result address
 STATUS_TABLE_GROW = 5  # ARG0 = table index, ARG1 = delta, ARG2 = init, ARG3 = result address
+STATUS_TIER_UP = 6  # ARG0 = sid whose counter crossed zero at its entry
+STATUS_OSR = 7  # ARG0 = sid, ARG1 = wasm offset of the loop whose header crossed zero
 
 FRAME_RECORD_WORDS = 4
 
@@ -118,7 +120,7 @@ callee = load_i64(fref + {FUNCREF_STORE_FUNC})
 rec = fr + callee * {8 * RECORD_WORDS}
 cpc = load_i64(rec + {8 * FUNC_INTERP_PC})
 if cpc < 0:
-    if load_i64(rec + {8 * FUNC_KIND}) == {KIND_HOST}:
+    if load_i64(rec + {8 * FUNC_KIND}) != {KIND_WASM}:
         st[{S_ARG0}] = callee
         st[{S_ARG1}] = nfp
         pc = pc + NEXT
@@ -196,6 +198,31 @@ if fuel < x:
     TRAP({TrapCode.OUT_OF_FUEL.value})
 fuel -= x
 """)
+# Tier-up counters (emitted only when a compiled tier may take over): the
+# function's counter in the VMContext counts up towards 0 from -threshold,
+# +15 per call and +1 per loop iteration (JavaScriptCore's weights).  Crossing
+# 0 exits to the tier manager, which compiles, publishes, may replace this
+# frame by OSR (`tier_loop`), and resets the counter.  x = counter offset,
+# y = the loop's wasm offset.
+op("tier_entry", "x", f"""
+c = load_i64(vm + x) + 15
+store_i64(vm + x, c)
+pc = pc + 2
+if c >= 0:
+    st[{S_ARG0}] = sid
+    status = {STATUS_TIER_UP}
+    break
+""", jumps=True)
+op("tier_loop", "xy", f"""
+c = load_i64(vm + x) + 1
+store_i64(vm + x, c)
+pc = pc + 3
+if c >= 0:
+    st[{S_ARG0}] = sid
+    st[{S_ARG1}] = y
+    status = {STATUS_OSR}
+    break
+""", jumps=True)
 op("epoch_check", "", f"""
 if load_i64(epoch_ptr) >= epoch_deadline:
     TRAP({TrapCode.INTERRUPT.value})

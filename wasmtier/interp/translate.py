@@ -87,12 +87,17 @@ class TranslatedFunction:
     srcmap: list[tuple[int, int]]  # (pc relative to the function start, wasm offset)
     frame_slots: int
     nlocals: int
+    # loop wasm offset -> operand-stack height at its header (tier_loop only)
+    osr_heights: dict[int, int] = field(default_factory=dict)
 
 
 class Translator:
     def __init__(self, module: Module, offsets: VMOffsets, func_index: int, base_pc: int,
-                 consume_fuel: bool = False, epoch_interruption: bool = False):
+                 consume_fuel: bool = False, epoch_interruption: bool = False,
+                 tier_counter: int | None = None):
         self.consume_fuel = consume_fuel
+        self.tier_counter = tier_counter  # VMContext offset of the tier-up counter
+        self.osr_heights: dict[int, int] = {}
         self.epoch_interruption = epoch_interruption
         self.fuel_pos: int | None = None
         self.module = module
@@ -252,7 +257,8 @@ class Translator:
                 self.start_region(loop=ins.op.name == "loop")
             i += consumed
         return TranslatedFunction(self.code, self.srcmap,
-                                  self.nlocals + self.max_height + 1, self.nlocals)
+                                  self.nlocals + self.max_height + 1, self.nlocals,
+                                  self.osr_heights)
 
     def start_region(self, entry: bool = False, loop: bool = False) -> None:
         """Begin a fuel region (a run of operators entered only at its top):
@@ -265,6 +271,14 @@ class Translator:
             self.fuel_pos = self.emit("fuel", 1 if entry else 0)
         if self.epoch_interruption and (entry or loop):
             self.emit("epoch_check")
+        if self.tier_counter is not None:
+            if entry:
+                self.emit("tier_entry", self.tier_counter)
+            elif loop:
+                # The whole stack is materialized at a loop header: slots
+                # nlocals .. nlocals + height - 1 hold it (the OSR state).
+                self.osr_heights[self.offset] = len(self.stack)
+                self.emit("tier_loop", self.tier_counter, self.offset)
 
     def skip_unreachable(self, instrs, i: int) -> int:
         """Skip dead operators; stop at the else/end that closes the frame."""
@@ -758,7 +772,7 @@ for _bc in BY_NAME.values():
 
 
 def translate_function(module: Module, offsets: VMOffsets, func_index: int, base_pc: int,
-                       consume_fuel: bool = False,
-                       epoch_interruption: bool = False) -> TranslatedFunction:
+                       consume_fuel: bool = False, epoch_interruption: bool = False,
+                       tier_counter: int | None = None) -> TranslatedFunction:
     return Translator(module, offsets, func_index, base_pc,
-                      consume_fuel, epoch_interruption).translate()
+                      consume_fuel, epoch_interruption, tier_counter).translate()

@@ -14,7 +14,9 @@ else (the callable of a host function, names for backtraces).
         FUNC_FRAME_SLOTS frame size in 8-byte slots (tier 0)
         FUNC_NPARAMS     number of parameters
         FUNC_NRESULTS    number of results
-        FUNC_KIND        KIND_WASM or KIND_HOST
+        FUNC_KIND        KIND_WASM, KIND_HOST, or KIND_NATIVE (a wasm function
+                         whose calls go to its compiled code; set by the tier
+                         layer when it publishes, FUNC_INTERP_PC then -1)
         FUNC_VMCTX       owning instance's VMContext address (0 for host)
         FUNC_NLOCALS     params + declared locals (tier 0 zeroes the rest)
         FUNC_INDEX       function index in its module
@@ -52,6 +54,7 @@ FUNC_INDEX = 7
 
 KIND_WASM = 0
 KIND_HOST = 1
+KIND_NATIVE = 2  # only in records: FuncEntry.kind stays KIND_WASM
 
 
 @dataclass
@@ -153,6 +156,8 @@ class StoreCore:
         self.instances: list[Any] = []
         self.tier_state: Any = None
         self.limits = StoreLimits()
+        # Called with every new FuncEntry (the tier layer gives it a native entry).
+        self.func_listeners: list[Callable[[FuncEntry], None]] = []
 
     def type_id(self, functype: FuncType) -> int:
         tid = self.type_ids.get(functype)
@@ -175,6 +180,8 @@ class StoreCore:
                           instance=instance, index=index, name=name)
         self._fill_funcref(funcref, functype, vmctx, entry.sid)
         self.funcs.add(entry, len(functype.params), len(functype.results), vmctx)
+        for listener in self.func_listeners:
+            listener(entry)
         return entry
 
     def add_host_func(self, functype: FuncType, fn: Callable,
@@ -184,6 +191,8 @@ class StoreCore:
                           host_wants_caller=wants_caller)
         self._fill_funcref(funcref, functype, 0, entry.sid)
         self.funcs.add(entry, len(functype.params), len(functype.results), 0)
+        for listener in self.func_listeners:
+            listener(entry)
         return entry
 
     def _fill_funcref(self, funcref: int, functype: FuncType, vmctx: int, sid: int) -> None:

@@ -40,6 +40,11 @@ class TrapCode(IntEnum):
     UNDEFINED_ELEMENT = 100
 
 
+# Not a TrapCode: the value JIT code hands to `wasmtier_raise_trap` when a
+# Python callback (host function, interpreted callee, runtime helper) raised;
+# the exception itself is held by the tier layer and re-raised unchanged.
+RAISED_IN_PYTHON = 255
+
 TRAP_MESSAGES = {
     TrapCode.STACK_OVERFLOW: "call stack exhausted",
     TrapCode.MEMORY_OUT_OF_BOUNDS: "out of bounds memory access",

@@ -1,29 +1,94 @@
-"""The tier manager: how a store runs its functions.
+"""The tier manager: how a store runs its functions, and when they move up.
 
-For now every strategy executes on tier 0 (the interpreter); the manager is
-the one place the embedding API calls to run code, so compiled tiers and
-tier-up policy plug in here without the API or the runtime changing.
-Strategies: "auto" (tiered), "interp", "baseline"/"winch", "opt"/"cranelift".
-Until a compiled tier exists, requesting one runs on the interpreter and
-`TierManager.tier_of` reports "interp" truthfully.
+Strategies (Config.strategy)
+----------------------------
+    "interp"                 everything on tier 0
+    "baseline" / "winch"     every wasm function compiled by tier 1 when its
+                             instance is created, before it can run
+    "auto"                   tier 0 first; tier 1 once hot (below)
+    "opt" / "cranelift"      tier 2 does not exist yet: run as "baseline", and
+                             `tier_of` says "baseline"
+
+A function tier 1 cannot compile (`NotImplementedError`: multi-value results,
+tail calls, SIMD...) stays on tier 0 under every strategy; so does
+everything when fuel or epoch interruption is on (tier 1 does not count fuel
+or check epochs yet).  Both are logged as "compile_failed".
+
+Tier-up ("auto")
+----------------
+Each defined function's counter lives in its instance's VMContext
+(`tier_counters`) and counts up from -Config.tier_up_baseline: +15 per call,
++1 per loop iteration (JavaScriptCore's weights; tier 0 does the counting,
+interp/ops.py `tier_entry` / `tier_loop`).  At 0 the interpreter exits to
+`tier_up` (at an entry) or `osr_entry` (at a loop header):
+
+1. the function is queued for compilation: on the background compiler
+   thread (Config.background_compile, the default; the guest keeps running
+   on tier 0 meanwhile), else compiled on the spot;
+2. when its code is ready it is published (NativeCode.publish): from then
+   on calls from anywhere go to it;
+3. a frame still running on tier 0 moves to the code at its next loop header
+   whose counter is past 0 (OSR, Config.osr): locals and operand stack go to
+   the loop's OSR entry, which runs the rest of the function.
+
+Until the code is ready the counter is set back by RETRY units, so a hot
+loop asks again soon but not at every iteration; a function that failed to
+compile gets a counter that never reaches 0 again.  Every step is logged
+(log.py).
 """
 
 from __future__ import annotations
 
+import queue
+import threading
+import time
+import weakref
+
 from ..interp.machine import Interpreter
-from ..runtime.store import StoreCore
+from ..runtime.memory import write_u64
+from ..runtime.store import KIND_HOST, FuncEntry, StoreCore
+from ..winch.compile import compile_function
+from .log import TierLog
 
 STRATEGIES = ("auto", "interp", "baseline", "winch", "opt", "cranelift")
+RETRY = 100                  # counter units until a pending function asks again
+NEVER = -(1 << 62)           # a counter that will not reach 0
 
 
 class TierManager:
     def __init__(self, core: StoreCore, strategy: str = "auto", consume_fuel: bool = False,
-                 epoch_interruption: bool = False, epoch_address: int = 0):
+                 epoch_interruption: bool = False, epoch_address: int = 0,
+                 tier_up_baseline: int = 150, osr: bool = True,
+                 background_compile: bool = True, tier_log: str = ""):
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; expected one of {STRATEGIES}")
+        if tier_up_baseline < 0:
+            raise ValueError("tier_up_baseline must be >= 0")
         self.core = core
         self.strategy = strategy
         self.interp = Interpreter(core, consume_fuel, epoch_interruption, epoch_address)
+        self.log = TierLog(tier_log)
+        self.osr = osr
+        self.background = background_compile
+        self.threshold = tier_up_baseline
+        self.eager = strategy in ("baseline", "winch", "opt", "cranelift")
+        self.tiering = strategy == "auto"
+        # Why nothing is compiled in this store, if so.
+        self.no_compile_reason = None
+        if consume_fuel:
+            self.no_compile_reason = "fuel metering runs on tier 0 only"
+        elif epoch_interruption:
+            self.no_compile_reason = "epoch interruption runs on tier 0 only"
+        self.native = None
+        self.published: dict[int, object] = {}        # sid -> Installed
+        self.failed: dict[tuple[int, int], str] = {}   # (id(module), index) -> reason
+        self._queued: set[int] = set()
+        self._compile_lock = threading.Lock()
+        if self.tiering:
+            self.interp.tier_threshold = tier_up_baseline
+        self.interp.tier_hook = self
+        if self.eager:
+            core.func_listeners.append(self._on_new_func)
 
     # Fuel and epoch deadline are store-wide; every tier reads them from here.
     @property
@@ -42,8 +107,20 @@ class TierManager:
     def epoch_deadline(self, value: int) -> None:
         self.interp.epoch_deadline = value
 
+    # -- running ------------------------------------------------------------------
+
     def call(self, sid: int, args: list[int]) -> list[int]:
+        """Run store function `sid` on raw slots (from Python or a callout)."""
+        inst = self.published.get(sid)
+        if inst is not None:
+            entry = self.core.funcs.entries[sid]
+            return self.native.invoke(inst.array_entry, entry.instance.vmctx, args,
+                                      len(entry.functype.results))
         return self.interp.call(sid, args)
+
+    def call_native(self, sid: int, args: list[int]) -> list[int]:
+        """Tier 0 calling a published function (a KIND_NATIVE record)."""
+        return self.call(sid, args)
 
     def caller_instance(self):
         """The runtime instance whose code called the running host function."""
@@ -51,4 +128,155 @@ class TierManager:
         return stack[-1] if stack else None
 
     def tier_of(self, sid: int) -> str:
-        return "interp"
+        return "baseline" if sid in self.published else "interp"
+
+    # -- compiling and publishing ------------------------------------------------------
+
+    def _native(self):
+        if self.native is None:
+            from .native import NativeCode
+            self.native = NativeCode(self.core, self.interp.caller_instances)
+            self.native.run_wasm = self.call
+            weakref.finalize(self, self.native.close)
+        return self.native
+
+    def _on_new_func(self, entry: FuncEntry) -> None:
+        if entry.kind != KIND_HOST:
+            self.compile(entry)
+
+    def compile(self, entry: FuncEntry):
+        """Compile (once per module and function) and publish; the Installed
+        code, or None if tier 1 cannot take the function."""
+        inst = self.published.get(entry.sid)
+        if inst is not None:
+            return inst
+        module, index, name = entry.instance.module, entry.index, entry.name
+        key = (id(module), index)
+        if self.no_compile_reason is not None:
+            if key not in self.failed:
+                self.failed[key] = self.no_compile_reason
+                self.log.event("compile_failed", index, name, reason=self.no_compile_reason)
+            return None
+        native = self._native()
+        with self._compile_lock:
+            inst = native.compiled(module, index)
+            if inst is None:
+                if key in self.failed:
+                    return None
+                self.log.event("compile_start", index, name)
+                t0 = time.perf_counter()
+                try:
+                    cf = compile_function(module, entry.instance.offsets, index, native.natives)
+                except NotImplementedError as exc:
+                    self.failed[key] = f"unsupported: {exc}"
+                    self.log.event("compile_failed", index, name, reason=self.failed[key])
+                    return None
+                inst = native.install(cf, module, name)
+                self.log.event("compile_end", index, name,
+                               ms=round(1000 * (time.perf_counter() - t0), 3),
+                               code_bytes=len(cf.code), wasm_bytes=cf.body_bytes)
+            self.published[entry.sid] = inst
+            native.publish(entry, inst)
+        self.log.event("publish", index, name)
+        return inst
+
+    def _request(self, entry: FuncEntry) -> None:
+        """Compile now, or queue for the background compiler."""
+        if entry.sid in self.published or entry.sid in self._queued:
+            return
+        if not self.background:
+            self.compile(entry)
+            return
+        self._queued.add(entry.sid)
+        _compiler().submit(self, entry)
+
+    def _counter_address(self, entry: FuncEntry) -> int:
+        inst = entry.instance
+        return (inst.vmctx + inst.offsets.tier_counters
+                + 8 * (entry.index - inst.module.num_imported_funcs))
+
+    def _reset_counter(self, entry: FuncEntry) -> None:
+        key = (id(entry.instance.module), entry.index)
+        write_u64(self._counter_address(entry), NEVER if key in self.failed else -RETRY)
+
+    # -- tier-0 hooks (interp/machine.py) ------------------------------------------------
+
+    def tier_up(self, sid: int) -> None:
+        entry = self.core.funcs.entries[sid]
+        if sid not in self._queued and sid not in self.published:
+            self.log.event("threshold", entry.index, entry.name)
+        self._request(entry)
+        self._reset_counter(entry)
+
+    def osr_entry(self, sid: int, loop: int):
+        """A runner `state -> results` entering the compiled code of `sid` at
+        the loop at wasm offset `loop`, or None to stay on tier 0 for now."""
+        entry = self.core.funcs.entries[sid]
+        inst = self.published.get(sid)
+        if inst is None:
+            if sid not in self._queued:
+                self.log.event("threshold", entry.index, entry.name, loop=loop)
+            self._request(entry)
+            inst = self.published.get(sid)
+        if inst is None or not self.osr:
+            self._reset_counter(entry)
+            if not self.osr and inst is not None:
+                write_u64(self._counter_address(entry), NEVER)
+            return None
+        addr = inst.osr_entry(loop)
+        if addr is None:
+            write_u64(self._counter_address(entry), NEVER)
+            return None
+        self.log.event("osr", entry.index, entry.name, loop=loop)
+        native, vmctx = self.native, entry.instance.vmctx
+        nresults = len(entry.functype.results)
+        return lambda state: native.invoke(addr, vmctx, state, nresults)
+
+    def close(self) -> None:
+        self.log.close()
+
+
+class _Compiler:
+    """One background thread compiling for every store, in request order."""
+
+    def __init__(self):
+        self.queue: queue.Queue = queue.Queue()
+        self.thread = threading.Thread(target=self._run, name="wasmtier-compiler", daemon=True)
+        self.thread.start()
+
+    def submit(self, manager: TierManager, entry: FuncEntry) -> None:
+        self.queue.put((manager, entry))
+
+    def _run(self) -> None:
+        while True:
+            manager, entry = self.queue.get()
+            try:
+                manager.compile(entry)
+            except BaseException as exc:  # noqa: BLE001 - keep the thread alive
+                key = (id(entry.instance.module), entry.index)
+                manager.failed[key] = f"compiler error: {exc!r}"
+                manager.log.event("compile_failed", entry.index, entry.name,
+                                  reason=manager.failed[key])
+            finally:
+                manager._queued.discard(entry.sid)
+                del manager, entry
+                self.queue.task_done()
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        """Block until the queue is empty (tests and benchmarks)."""
+        deadline = time.monotonic() + timeout
+        while self.queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.001)
+        return not self.queue.unfinished_tasks
+
+
+_compiler_instance: _Compiler | None = None
+_compiler_lock = threading.Lock()
+
+
+def _compiler() -> _Compiler:
+    global _compiler_instance
+    with _compiler_lock:
+        if _compiler_instance is None:
+            _compiler_instance = _Compiler()
+        return _compiler_instance

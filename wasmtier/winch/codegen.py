@@ -46,6 +46,7 @@ from ..wasm.types import Module, ValType
 from ..x64.abi import SCRATCH_GPR, SCRATCH_XMM, VMCTX_REG
 from ..x64.encoder import Cond, Mem
 from ..x64.registers import RAX, RCX, RDX, XMM0
+from .calls import CALL_HANDLERS, NativeAddresses
 from .context import Context
 from .control import BLOCK, FUNC, IF, LOOP, ControlFrame
 from .frame import Frame
@@ -58,6 +59,9 @@ I32, I64, F32, F64 = ValType.I32, ValType.I64, ValType.F32, ValType.F64
 R11, X15 = SCRATCH_GPR, SCRATCH_XMM
 _TYPES = {"i32": I32, "i64": I64, "f32": F32, "f64": F64}
 _NUMERIC = (I32, I64, F32, F64)
+# Values tier 1 holds: numbers, and references as raw 64-bit words (a
+# VMFuncRef address or an externref id, 0 for null), as every tier does.
+_VALUES = _NUMERIC + (ValType.FUNCREF, ValType.EXTERNREF)
 
 
 def _f64(x: float) -> int:
@@ -77,8 +81,15 @@ class OsrMap:
         return f"OsrMap(locals={self.locals}, stack={self.stack})"
 
 
+def default_natives() -> NativeAddresses:
+    """The shim's callback addresses (building/loading the shim if needed)."""
+    from ..runtime.native import signals
+    return NativeAddresses(signals.libcall_address(), signals.raise_trap_address())
+
+
 class CodeGen:
-    def __init__(self, module: Module, offsets: VMOffsets, func_index: int):
+    def __init__(self, module: Module, offsets: VMOffsets, func_index: int,
+                 natives: NativeAddresses | None = None):
         nimp = module.num_imported_funcs
         if func_index < nimp:
             raise ValueError(f"function {func_index} is imported")
@@ -90,8 +101,11 @@ class CodeGen:
         if len(self.ftype.results) > 1:
             raise NotImplementedError("multi-value results")
         for t in self.ftype.params + self.ftype.results + tuple(self.body.locals):
-            if t not in _NUMERIC:
+            if t not in _VALUES:
                 raise NotImplementedError(f"value type {t}")
+        self.natives = natives if natives is not None else default_natives()
+        self.raise_label: int | None = None
+        self.late_stubs: list = []      # (label, emit): out-of-line code after the body
         self.masm = MacroAssembler()
         self.asm = self.masm.asm
         self.frame = Frame(self.ftype.params, self.body.locals)
@@ -100,6 +114,7 @@ class CodeGen:
         self.reachable = True
         self.skip = 0
         self.osr_maps: dict[int, OsrMap] = {}
+        self.osr_labels: dict[int, int] = {}    # loop wasm offset -> header label
         self.body_label = self.masm.new_label()
         self.epilogue = self.masm.new_label()
         self.global_types = module.global_types()
@@ -131,7 +146,7 @@ class CodeGen:
             masm.mark(ins.offset)
             entry = handlers.get(name)
             if entry is None or (name == "select" and ins.imm is not None
-                                 and not all(t in _NUMERIC for t in ins.imm)):
+                                 and not all(t in _VALUES for t in ins.imm)):
                 raise NotImplementedError(name)
             fn, arg = entry
             fn(self, ins, arg)
@@ -229,6 +244,7 @@ def _loop(cg, ins, arg):
     cg.masm.bind(header)
     cg.controls.append(ControlFrame(LOOP, bt.params, bt.results, cg.block_height(bt),
                                     header, True, ins.offset))
+    cg.osr_labels[ins.offset] = header
     cg.osr_maps[ins.offset] = OsrMap(
         [(frame.local_offset(i), t) for i, t in enumerate(frame.local_types)],
         [(frame.slot_offset(d), v.ty) for d, v in enumerate(ctx.stack)])
@@ -421,8 +437,6 @@ def _local_tee(cg, ins, arg):
 
 def _global_get(cg, ins, arg):
     ty = cg.global_types[ins.imm].valtype
-    if ty not in _NUMERIC:
-        raise NotImplementedError("global.get of a reference")
     mem, p = cg.global_mem(ins.imm)
     r = cg.ctx.alloc_for(ty)
     cg.masm.load(ty, r, mem)
@@ -433,21 +447,19 @@ def _global_get(cg, ins, arg):
 
 def _global_set(cg, ins, arg):
     ty = cg.global_types[ins.imm].valtype
-    if ty not in _NUMERIC:
-        raise NotImplementedError("global.set of a reference")
     ctx, asm = cg.ctx, cg.asm
     r = ctx.pop_to_reg()
     mem, p = cg.global_mem(ins.imm)
     if ty is I32:                       # slot convention: sign-extended
         asm.movsxd_rr(r, r)
         asm.mov_mr(mem, r, 64)
-    elif ty is I64:
-        asm.mov_mr(mem, r, 64)
     elif ty is F32:                     # slot convention: bits zero-extended
         asm.movd_rx(R11, r)
         asm.mov_mr(mem, R11, 64)
-    else:
+    elif ty is F64:
         asm.movsd_mx(mem, r)
+    else:                               # i64 and references
+        asm.mov_mr(mem, r, 64)
     if p is not None:
         ctx.free(p)
     ctx.free(r)
@@ -887,6 +899,27 @@ def _float_to_int(cg, ins, arg):
     ctx.push_reg(ty, r)
 
 
+# -- references (raw 64-bit words, 0 = null)
+
+def _ref_null(cg, ins, arg):
+    if ins.imm not in (ValType.FUNCREF, ValType.EXTERNREF):
+        raise NotImplementedError(f"ref.null {ins.imm}")
+    cg.ctx.stack.push_const(ins.imm, 0)
+
+
+def _ref_is_null(cg, ins, arg):
+    a = cg.ctx.pop_to_reg()
+    cg.asm.test_rr(a, a, 64)
+    cg.masm.setcc_zx(Cond.E, a)
+    cg.ctx.push_reg(I32, a)
+
+
+def _ref_func(cg, ins, arg):
+    r = cg.ctx.ra.alloc_gpr()
+    cg.asm.mov_rm(r, Mem(VMCTX_REG, disp=cg.offsets.func_ref(ins.imm)), 64)
+    cg.ctx.push_reg(ValType.FUNCREF, r)
+
+
 # ---------------------------------------------------------------------------
 # The dispatch table: operator name -> (handler, argument).
 
@@ -903,7 +936,10 @@ def _build_handlers() -> dict:
         "f32.demote_f64": (_fconvert, F32), "f64.promote_f32": (_fconvert, F64),
         "i32.reinterpret_f32": (_reinterpret, I32), "i64.reinterpret_f64": (_reinterpret, I64),
         "f32.reinterpret_i32": (_reinterpret, F32), "f64.reinterpret_i64": (_reinterpret, F64),
+        "ref.null": (_ref_null, None), "ref.is_null": (_ref_is_null, None),
+        "ref.func": (_ref_func, None),
     }
+    h.update(CALL_HANDLERS)
     for name, ty in (("i32", I32), ("i64", I64), ("f32", F32), ("f64", F64)):
         h[f"{name}.const"] = (_const, ty)
     for name, form in _LOADS.items():

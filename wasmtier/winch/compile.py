@@ -42,6 +42,7 @@ from ..wasm.types import Module, ValType
 from ..x64.abi import VMCTX_REG
 from ..x64.encoder import Cond, Mem
 from ..x64.registers import R11, RAX, RBP, RBX, RDI, RDX, RSP, XMM0
+from .calls import NativeAddresses
 from .codegen import CodeGen, OsrMap
 from .masm import TrapSite
 
@@ -59,6 +60,7 @@ class CompiledFunction:
     trap_sites: list[TrapSite]        # (pc offset, wasm offset, TrapCode), by pc
     srcmap: list[tuple[int, int]]     # (pc offset, wasm offset) per operator, by pc
     osr_maps: dict[int, OsrMap]       # loop wasm offset -> frame-slot layout
+    osr_entries: dict[int, int]       # loop wasm offset -> offset of its OSR entry
     frame_size: int
     body_bytes: int                   # size of the wasm body compiled
     compile_seconds: float = 0.0
@@ -80,9 +82,10 @@ class CompiledFunction:
         return None
 
 
-def compile_function(module: Module, offsets: VMOffsets, func_index: int) -> CompiledFunction:
+def compile_function(module: Module, offsets: VMOffsets, func_index: int,
+                     natives: NativeAddresses | None = None) -> CompiledFunction:
     t0 = time.perf_counter()
-    cg = CodeGen(module, offsets, func_index)
+    cg = CodeGen(module, offsets, func_index, natives)
     cg.emit_body()
     masm, asm, frame = cg.masm, cg.asm, cg.frame
     saved = [VMCTX_REG] + [r for r in cg.ctx.ra.used_callee_saved if r != VMCTX_REG]
@@ -102,15 +105,7 @@ def compile_function(module: Module, offsets: VMOffsets, func_index: int) -> Com
     native_label = masm.new_label()
     masm.bind(native_label)
     masm.mark(cg.body.offset)
-    asm.push_r(RBP)
-    asm.mov_rr(RBP, RSP, 64)
-    if size:
-        asm.sub_ri(RSP, size, 64)
-    asm.cmp_rm(RSP, Mem(RDI, disp=VMCTX_STACK_LIMIT), 64)
-    masm.trap_if(Cond.B, TrapCode.STACK_OVERFLOW)
-    for r, off in saves:
-        asm.mov_mr(Mem(RBP, disp=off), r, 64)
-    asm.mov_rr(VMCTX_REG, RDI, 64)
+    _emit_frame_setup(cg, size, saves)
     for i, loc in enumerate(frame.param_locs):
         ty = frame.local_types[i]
         if loc.reg is not None:
@@ -127,8 +122,27 @@ def compile_function(module: Module, offsets: VMOffsets, func_index: int) -> Com
     # array-call entry
     asm.align(16)
     array_entry = asm.offset
-    _emit_array_entry(cg, native_label)
+    _emit_array_entry(cg, native_label, load_params=True)
 
+    # OSR entries, one per loop: an array-call wrapper around a prologue that
+    # loads locals and the value stack from the cells and jumps to the header.
+    osr_entries = {}
+    for loop_offset, osr in cg.osr_maps.items():
+        asm.align(16)
+        osr_entries[loop_offset] = asm.offset
+        osr_native = masm.new_label()
+        _emit_array_entry(cg, osr_native, load_params=False)
+        masm.bind(osr_native)
+        masm.mark(loop_offset)
+        _emit_frame_setup(cg, size, saves)
+        for i, (off, _ty) in enumerate(osr.locals + osr.stack):
+            asm.mov_rm(R11, Mem(RDX, disp=16 * i), 64)
+            asm.mov_mr(Mem(RBP, disp=off), R11, 64)
+        asm.jmp(cg.osr_labels[loop_offset])
+
+    for label, emit in cg.late_stubs:
+        masm.bind(label)
+        emit()
     masm.emit_stubs()
     masm.emit_pool()
     code = asm.finish().code
@@ -136,13 +150,32 @@ def compile_function(module: Module, offsets: VMOffsets, func_index: int) -> Com
     return CompiledFunction(
         func_index=func_index, code=code, native_entry=native_entry,
         array_entry=array_entry, trap_sites=masm.trap_sites,
-        srcmap=sorted(masm.srcmap), osr_maps=cg.osr_maps, frame_size=size,
+        srcmap=sorted(masm.srcmap), osr_maps=cg.osr_maps, osr_entries=osr_entries,
+        frame_size=size,
         body_bytes=cg.body.end_offset - cg.body.offset,
         compile_seconds=time.perf_counter() - t0,
         stats={"max_depth": frame.max_depth, "saved": [repr(r) for r in saved]})
 
 
-def _emit_array_entry(cg: CodeGen, native_label: int) -> None:
+def _emit_frame_setup(cg: CodeGen, size: int, saves) -> None:
+    """push rbp; mov rbp, rsp; sub rsp, size; stack check against the callee
+    vmctx (rdi); save callee-saved registers; r14 = vmctx."""
+    asm = cg.asm
+    asm.push_r(RBP)
+    asm.mov_rr(RBP, RSP, 64)
+    if size:
+        asm.sub_ri(RSP, size, 64)
+    asm.cmp_rm(RSP, Mem(RDI, disp=VMCTX_STACK_LIMIT), 64)
+    cg.masm.trap_if(Cond.B, TrapCode.STACK_OVERFLOW)
+    for r, off in saves:
+        asm.mov_mr(Mem(RBP, disp=off), r, 64)
+    asm.mov_rr(VMCTX_REG, RDI, 64)
+
+
+def _emit_array_entry(cg: CodeGen, native_label: int, load_params: bool) -> None:
+    """f(callee_vmctx, caller_vmctx, values, n): call `native_label` with the
+    params loaded from the cells (or, for an OSR entry, with rdx = values
+    untouched) and store the result into cell 0."""
     asm, masm, frame = cg.asm, cg.masm, cg.frame
     results = cg.ftype.results
     asm.push_r(RBP)
@@ -150,7 +183,7 @@ def _emit_array_entry(cg: CodeGen, native_label: int) -> None:
     asm.push_r(RBX)
     asm.sub_ri(RSP, 8 + frame.stack_arg_size, 64)
     asm.mov_rr(RBX, RDX, 64)
-    for i, loc in enumerate(frame.param_locs):
+    for i, loc in enumerate(frame.param_locs if load_params else ()):
         ty = frame.params[i]
         cell = Mem(RBX, disp=16 * i)
         if loc.reg is not None:

@@ -41,7 +41,8 @@ from ..x64.encoder import Assembler, Cond, Mem
 __all__ = ["MacroAssembler", "TrapSite"]
 
 I32, I64, F32, F64 = ValType.I32, ValType.I64, ValType.F32, ValType.F64
-SIZE = {I32: 32, I64: 64, F32: 32, F64: 64}
+SIZE = {I32: 32, I64: 64, F32: 32, F64: 64,
+        ValType.FUNCREF: 64, ValType.EXTERNREF: 64}   # refs: raw 64-bit words
 
 
 class TrapSite(tuple):

@@ -15,6 +15,13 @@ Engine) calls it when no code can run any more; there is deliberately no
 `__del__`, since unmapping code that a live jump table or frame still points at
 would turn a leak into a crash.
 
+Arena mode (`CodeMemory(arena=N)`): one N-byte PROT_NONE reservation, filled
+bottom-up; each batch takes the next fresh pages, made read+write, written,
+then read+execute.  Pages never executed before are the only ones ever made
+writable, so the invariant holds, and the whole arena is one address range
+(`arena_range`) for the trap handler's fixed-size table of JIT ranges.  A
+batch that does not fit gets a mapping of its own (listed in `regions`).
+
 JumpTable
 ---------
 One 8-byte slot per function in a *data* mapping (read+write, never
@@ -54,7 +61,7 @@ _libc.munmap.restype = ctypes.c_int
 _libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
 
 PROT_NONE, PROT_READ, PROT_WRITE, PROT_EXEC = 0, 1, 2, 4
-MAP_PRIVATE, MAP_ANONYMOUS = 0x02, 0x20
+MAP_PRIVATE, MAP_ANONYMOUS, MAP_NORESERVE = 0x02, 0x20, 0x4000
 _MAP_FAILED = ctypes.c_void_p(-1).value
 
 
@@ -73,9 +80,37 @@ def _round_pages(n: int) -> int:
 class CodeMemory:
     """Owner of executable mappings; see the module docstring for the invariant."""
 
-    def __init__(self):
+    def __init__(self, arena: int = 0):
         self._regions: list[tuple[int, int]] = []      # (start, size), unsorted
         self._lock = threading.Lock()
+        self._arena = (0, 0)
+        self._arena_used = 0
+        if arena:
+            size = _round_pages(arena)
+            addr = _libc.mmap(None, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                              -1, 0)
+            if addr in (None, _MAP_FAILED):
+                raise MemoryError(f"reserving {size} bytes of code space failed")
+            self._arena = (addr, size)
+
+    @property
+    def arena_range(self) -> tuple[int, int] | None:
+        """(start, end) of the arena reservation, or None."""
+        start, size = self._arena
+        return (start, start + size) if size else None
+
+    def _take_pages(self, size: int) -> tuple[int, bool]:
+        """Fresh read+write pages: from the arena if they fit, else mapped."""
+        with self._lock:
+            start, cap = self._arena
+            if self._arena_used + size <= cap:
+                base = start + self._arena_used
+                self._arena_used += size
+                if _libc.mprotect(base, size, PROT_READ | PROT_WRITE) != 0:
+                    err = ctypes.get_errno()
+                    raise OSError(err, f"mprotect(RW) failed: errno {err}")
+                return base, True
+        return _map_rw(size), False
 
     def install(self, code: bytes) -> int:
         """Copy `code` into fresh read+execute pages; return its address."""
@@ -89,20 +124,24 @@ class CodeMemory:
             offsets.append(end)
             end += len(c)
         size = _round_pages(end)
-        base = _map_rw(size)
+        base, in_arena = self._take_pages(size)
         ctypes.memset(base, 0xCC, size)                  # int3 padding
         for off, c in zip(offsets, codes):
             ctypes.memmove(base + off, bytes(c), len(c))
         if _libc.mprotect(base, size, PROT_READ | PROT_EXEC) != 0:
             err = ctypes.get_errno()
-            _libc.munmap(base, size)
+            if not in_arena:
+                _libc.munmap(base, size)
             raise OSError(err, f"mprotect(R+X) failed: errno {err}")
-        with self._lock:
-            self._regions.append((base, size))
+        if not in_arena:
+            with self._lock:
+                self._regions.append((base, size))
         return [base + off for off in offsets]
 
     def contains(self, addr: int) -> bool:
-        return any(s <= addr < s + n for s, n in self._regions)
+        start, size = self._arena
+        return start <= addr < start + self._arena_used or any(
+            s <= addr < s + n for s, n in self._regions)
 
     @property
     def regions(self) -> list[tuple[int, int]]:
@@ -110,11 +149,14 @@ class CodeMemory:
 
     @property
     def size(self) -> int:
-        return sum(n for _, n in self._regions)
+        return self._arena_used + sum(n for _, n in self._regions)
 
     def close(self) -> None:
         with self._lock:
             regions, self._regions = self._regions, []
+            if self._arena[1]:
+                regions.append(self._arena)
+            self._arena, self._arena_used = (0, 0), 0
         for base, size in regions:
             _libc.munmap(base, size)
 

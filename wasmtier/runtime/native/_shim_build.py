@@ -49,7 +49,12 @@ uintptr_t wasmtier_raise_trap_address(void);
 uint64_t wasmtier_trap_count(void);
 uintptr_t wasmtier_current_vmctx(void);
 const char *wasmtier_shim_tag(void);
+uintptr_t wasmtier_stack_limit(void);
+extern "Python" int wasmtier_callout(uintptr_t funcref, uintptr_t caller_vmctx,
+                                     uintptr_t values, size_t n);
+extern "Python" int wasmtier_libcall(uintptr_t vmctx, uint64_t id, uintptr_t args);
 #define WASMTIER_MAX_CODE_RANGES ...
+#define WASMTIER_WASM_STACK ...
 #define WASMTIER_ALTSTACK_SIZE ...
 """
 
@@ -74,6 +79,9 @@ C_TEMPLATE = r"""
 
 #define WASMTIER_MAX_CODE_RANGES 4096
 #define WASMTIER_ALTSTACK_SIZE (64 * 1024)
+/* Machine stack that wasm (and everything it calls back into) may use below
+   the outermost entry of a thread; compiled prologues trap below it. */
+#define WASMTIER_WASM_STACK (1024 * 1024)
 /* A SIGSEGV whose address lies this close below (or just above) the
    interrupted rsp is a machine-stack overflow, not a linear-memory access. */
 #define STACK_FAULT_BELOW (64 * 1024)
@@ -168,6 +176,7 @@ __asm__(
    wasmtier_call before the handler can need it, so the TLS block of this
    dlopen'ed module is already allocated when the handler reads it. */
 static __thread uintptr_t tls_vmctx;
+static __thread uintptr_t tls_stack_limit;   /* set by the outermost entry */
 static __thread int tls_thread_ready;
 
 static pthread_key_t altstack_key;
@@ -448,12 +457,21 @@ int wasmtier_call(uintptr_t fn, uintptr_t vmctx, uintptr_t caller_vmctx,
 {
     if (!tls_thread_ready)
         wasmtier_ensure_thread();
-    uintptr_t outer = tls_vmctx;
+    uintptr_t outer = tls_vmctx, outer_limit = tls_stack_limit;
+    if (outer == 0) {
+        uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+        tls_stack_limit = sp > WASMTIER_WASM_STACK ? sp - WASMTIER_WASM_STACK : 1;
+    }
     tls_vmctx = vmctx;
+    VMCTX_WORD(vmctx, VMCTX_STACK_LIMIT) = tls_stack_limit;
     int rc = wasmtier_enter(fn, vmctx, caller_vmctx, values, n);
     tls_vmctx = outer;
+    tls_stack_limit = outer_limit;
     return rc;
 }
+
+/* The current thread's wasm stack limit (0 outside wasm). */
+uintptr_t wasmtier_stack_limit(void) { return tls_stack_limit; }
 
 /* Unwind from C code called by JIT code (a host function that trapped) to
    the innermost entry.  Skips every frame in between without running any

@@ -245,3 +245,46 @@ def raise_trap_address() -> int:
 def trap_count() -> int:
     """Traps the handler has turned into landings, process-wide."""
     return lib().wasmtier_trap_count()
+
+
+def stack_limit() -> int:
+    """The calling thread's wasm stack limit (0 when no wasm is running on it)."""
+    return lib().wasmtier_stack_limit()
+
+
+# -- callbacks from JIT code into Python ---------------------------------------------
+#
+# Two `extern "Python"` functions of the shim, each with one process-wide
+# Python implementation (set once by the tier layer):
+#
+#   int wasmtier_callout(funcref, caller_vmctx, values, n)
+#       call the function of VMFuncRef `funcref` (interpreted or host) on the
+#       n 16-byte cells at `values`, results written back there;
+#   int wasmtier_libcall(vmctx, id, args)
+#       run runtime helper `id` on the cells at `args`, result in args[0].
+#
+# Both return 0 on success and 1 when the call raised: the exception is kept
+# by the Python side, and the JIT code unwinds with `wasmtier_raise_trap`.
+# An implementation must never let an exception escape (cffi would print it
+# and return 0): it catches BaseException itself.
+
+_callbacks_set = False
+
+
+def set_callbacks(callout, libcall) -> None:
+    """Install the Python implementations of the two callbacks (once)."""
+    global _callbacks_set
+    f = ffi()
+    f.def_extern(name="wasmtier_callout")(callout)
+    f.def_extern(name="wasmtier_libcall")(libcall)
+    _callbacks_set = True
+
+
+def callout_address() -> int:
+    f = ffi()
+    return int(f.cast("uintptr_t", f.addressof(lib(), "wasmtier_callout")))
+
+
+def libcall_address() -> int:
+    f = ffi()
+    return int(f.cast("uintptr_t", f.addressof(lib(), "wasmtier_libcall")))
