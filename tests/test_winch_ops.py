@@ -48,12 +48,15 @@ class Diff:
         self.inst = self.instance._inst
         self.exports = self.instance.exports(self.store)
         self.runner = NativeRunner()
+        # Native entries for every function (callout trampolines into the
+        # interpreter), so compiled code can call them; runs calls and traps.
+        self.native_code = self.store._tiers._native()
         self.compiled = {}        # func index -> (CompiledFunction, base)
         self.unsupported = {}     # func index -> NotImplementedError message
         rm = self.inst.module
         for i in range(rm.num_imported_funcs, len(rm.func_type_indices())):
             try:
-                cf = compile_function(rm, self.inst.offsets, i)
+                cf = compile_function(rm, self.inst.offsets, i, self.native_code.natives)
             except NotImplementedError as exc:
                 self.unsupported[i] = str(exc)
                 continue
@@ -78,7 +81,11 @@ class Diff:
         ft = self.functype(name)
         cf, base = self.compiled[self.func_index[name]]
         raw = [canonical_slot(t, a) for t, a in zip(ft.params, args)]
-        return self.runner.call(cf, base, self.inst.vmctx, raw, len(ft.results))
+        try:
+            return self.native_code.invoke(base + cf.array_entry, self.inst.vmctx, raw,
+                                           len(ft.results))
+        except Trap as trap:
+            return trap.trap_code
 
     def check(self, name, args):
         want = self.interp(name, args)

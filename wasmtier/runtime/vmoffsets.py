@@ -17,7 +17,9 @@ in Python.
     56                          saved entry rsp
     64                          OSR buffer pointer
     72                          store id
-    80 .. header_size           reserved
+    80                          trap argument (r11 at an explicit `ud2` trap:
+                                the element index of "uninitialized element")
+    88 .. header_size           reserved
     memories                    per memory index: ptr -> VMMemoryDefinition
     memory_defs                 per defined memory: VMMemoryDefinition
                                 {base: u64, length_bytes: u64}
@@ -72,6 +74,7 @@ VMCTX_TRAP_PC = 48
 VMCTX_ENTRY_RSP = 56
 VMCTX_OSR_BUFFER = 64
 VMCTX_STORE_ID = 72
+VMCTX_TRAP_ARG = 80
 HEADER_SIZE = 128
 
 # VMMemoryDefinition / VMTableDefinition.

@@ -51,7 +51,8 @@ from ..runtime.store import (FUNC_INTERP_PC, FUNC_KIND, KIND_HOST, KIND_NATIVE,
                              FuncEntry, StoreCore)
 from ..runtime.trap import RAISED_IN_PYTHON, Frame, Trap, TrapCode
 from ..runtime.vmoffsets import (FUNCREF_ARRAY_ENTRY, FUNCREF_NATIVE_ENTRY,
-                                 VMCTX_STORE_ID, VMCTX_TRAP_CODE, VMCTX_TRAP_PC)
+                                 VMCTX_STORE_ID, VMCTX_TRAP_ARG, VMCTX_TRAP_CODE,
+                                 VMCTX_TRAP_PC)
 from ..wasm.types import FuncType
 from ..winch.calls import NativeAddresses
 from ..winch.compile import CompiledFunction
@@ -171,7 +172,11 @@ class NativeCode:
         frame = self.frame_at(read_u64(vmctx + VMCTX_TRAP_PC))
         if frame is not None:
             frames.append(frame)
-        raise Trap.from_code(code, frames)
+        trap = Trap.from_code(code, frames)
+        if code is TrapCode.INDIRECT_CALL_TO_NULL:    # as tier 0 words it
+            index = read_u64(vmctx + VMCTX_TRAP_ARG)
+            trap = Trap(f"{trap.message} {index}", code, trap.frames)
+        raise trap
 
     def frame_at(self, pc: int) -> Frame | None:
         i = bisect.bisect_right(self._by_pc, pc, key=lambda t: t[0]) - 1

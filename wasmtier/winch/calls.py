@@ -132,6 +132,11 @@ def _call_indirect(cg, ins, arg):
     _check_callable(ftype)
     ctx, asm, masm = cg.ctx, cg.asm, cg.masm
     idx = ctx.pop_to_reg()
+    if idx == RAX:                      # rax will hold the callee's VMFuncRef
+        other = ctx.ra.alloc_gpr()
+        asm.mov_rr(other, RAX, 64)
+        ctx.free(RAX)
+        idx = other
     ctx.spill_all()
     asm.mov_rr(idx, idx, 32)
     table_def(cg, table_index, R11)
@@ -139,6 +144,7 @@ def _call_indirect(cg, ins, arg):
     masm.trap_if(Cond.AE, TrapCode.UNDEFINED_ELEMENT)
     asm.mov_rm(R11, Mem(R11, disp=TABLEDEF_BASE), 64)
     asm.mov_rm(RAX, Mem(R11, idx, 8), 64)
+    asm.mov_rr(R11, idx, 64)            # the trap argument: "uninitialized element <idx>"
     ctx.free(idx)
     asm.test_rr(RAX, RAX, 64)
     masm.trap_if(Cond.E, TrapCode.INDIRECT_CALL_TO_NULL)

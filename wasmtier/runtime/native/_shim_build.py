@@ -29,7 +29,8 @@ import tempfile
 from cffi import FFI
 
 from ..trap import TrapCode
-from ..vmoffsets import VMCTX_ENTRY_RSP, VMCTX_STACK_LIMIT, VMCTX_TRAP_CODE, VMCTX_TRAP_PC
+from ..vmoffsets import (VMCTX_ENTRY_RSP, VMCTX_STACK_LIMIT, VMCTX_TRAP_ARG, VMCTX_TRAP_CODE,
+                         VMCTX_TRAP_PC)
 
 MODULE_NAME = "wasmtier.runtime.native._shim"
 NATIVE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -399,6 +400,7 @@ static void trap_handler(int sig, siginfo_t *info, void *ctx)
         code = TRAP_UNREACHABLE;
         if (pc + 3 <= range_end && ip[2] < TRAP_CODE_COUNT)
             code = ip[2];
+        VMCTX_WORD(tls_vmctx, VMCTX_TRAP_ARG) = (uint64_t)regs[REG_R11];
         break;
     }
     default:
@@ -500,6 +502,7 @@ def _generated_defines() -> str:
         f"#define VMCTX_STACK_LIMIT {VMCTX_STACK_LIMIT}",
         f"#define VMCTX_TRAP_CODE {VMCTX_TRAP_CODE}",
         f"#define VMCTX_TRAP_PC {VMCTX_TRAP_PC}",
+        f"#define VMCTX_TRAP_ARG {VMCTX_TRAP_ARG}",
         f"#define VMCTX_ENTRY_RSP {VMCTX_ENTRY_RSP}",
     ]
     lines += [f"#define TRAP_{code.name} {int(code)}" for code in TrapCode]
