@@ -6,6 +6,12 @@ no skips except text-format ``assert_malformed`` (reason ``text format``).
 Every other script must have no failures; what it skips (unsupported
 features) is fine.
 
+Each script runs on three configurations (`TIERS`): the interpreter; tier 1
+for every function ("baseline": compiled at instantiation); and tiered with
+a threshold of 0, compiling in the foreground, so every function tiers up on
+its first call and every loop enters compiled code by OSR on its first
+iteration ("auto0").
+
 Environment:
   WASMTIER_SPECTEST      the corpus (default ../shared/spectest from the repo root)
   WASMTIER_TEST_TIER     Config.strategy for wasmtier (default "interp")
@@ -32,11 +38,23 @@ FEATURES = spectest.load_features(SPECTEST_ROOT)
 ALLOWED_SKIPS_IN_SCOPE = {"text format"}
 
 
-@pytest.fixture(scope="module")
-def adapter() -> spectest.EngineAdapter:
+TIERS = {
+    "interp": ("interp", {}),
+    "baseline": ("baseline", {}),
+    "auto0": ("auto", {"tier_up_baseline": 0, "background_compile": False}),
+}
+
+
+@pytest.fixture(scope="module", params=list(TIERS))
+def adapter(request) -> spectest.EngineAdapter:
     engine = os.environ.get("WASMTIER_TEST_ENGINE", "wasmtier")
-    tier = os.environ.get("WASMTIER_TEST_TIER", "interp")
-    return spectest.ADAPTERS[engine](strategy=tier)
+    strategy, config = TIERS[request.param]
+    strategy = os.environ.get("WASMTIER_TEST_TIER", strategy)
+    if engine != "wasmtier":
+        if request.param != "interp":
+            pytest.skip("tier configurations apply to wasmtier only")
+        return spectest.ADAPTERS[engine](strategy=strategy)
+    return spectest.ADAPTERS[engine](strategy=strategy, config=config)
 
 
 def is_in_scope(name: str) -> bool:
