@@ -165,7 +165,11 @@ def add_run_parser(subparsers) -> None:
                         help="satisfy function imports the runtime does not provide: "
                              "'trap' traps when called, 'default' returns zeros")
     parser.add_argument("--stats", action="store_true",
-                        help="after the run, print how each function executed (tier, bytecode size)")
+                        help="after the run, print how each function executed "
+                             "(tier, bytecode size, machine-code size)")
+    parser.add_argument("--tier-log", metavar="FILE.jsonl", default=None,
+                        help="write every tier event (threshold, compile, publish, osr) "
+                             "to FILE, one JSON object per line (Config.tier_log)")
     parser.set_defaults(run=cmd_run)
 
 
@@ -190,6 +194,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     import wasmtier
 
     config = make_config(args.tier, parse_config_settings(args.config))
+    if args.tier_log:
+        config.tier_log = args.tier_log
     if args.fuel is not None:
         if args.fuel < 0:
             raise UsageError("--fuel must be non-negative")
@@ -251,6 +257,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - start
     if args.stats:
         print_stats(store, elapsed, sys.stderr)
+    store._tiers.close()
     return code
 
 
@@ -280,28 +287,30 @@ def define_unknown_imports(linker, store, module, mode: str) -> None:
 
 
 def print_stats(store, elapsed: float, out) -> None:
-    """How the program executed: per function, its tier and tier-0 bytecode size."""
-    from wasmtier.runtime.store import FUNC_INTERP_PC, KIND_WASM
+    """How the program executed: per function that ran, its tier, its tier-0
+    bytecode size (if it was translated) and its machine-code size (if it
+    was compiled)."""
+    from wasmtier.runtime.store import KIND_WASM
 
     core = store._core
     tiers = store._tiers
     code = tiers.interp.code
-    starts = sorted((int(core.funcs.records[e.sid][FUNC_INTERP_PC]), e.sid)
-                    for e in core.funcs.entries
-                    if e.kind == KIND_WASM and core.funcs.records[e.sid][FUNC_INTERP_PC] >= 0)
+    starts = sorted((int(pc), sid) for sid, (pc, *_rest) in tiers.interp.entry_facts.items())
     sizes = {}
     for k, (pc, sid) in enumerate(starts):
         end = starts[k + 1][0] if k + 1 < len(starts) else code.length
         sizes[sid] = end - pc
     wasm_funcs = [e for e in core.funcs.entries if e.kind == KIND_WASM]
+    ran = [e for e in wasm_funcs if e.sid in sizes or e.sid in tiers.published]
     print(f"--- wasmtier: {elapsed * 1000:.1f} ms, strategy {tiers.strategy}; "
-          f"{len(sizes)} of {len(wasm_funcs)} functions ran (translated lazily on first call)",
-          file=out)
-    print(f"{'function':<32} {'tier':<8} {'bytecode words':>14}", file=out)
-    for e in wasm_funcs:
-        if e.sid in sizes:
-            name = e.name or f"func[{e.index}]"
-            print(f"{name[:32]:<32} {tiers.tier_of(e.sid):<8} {sizes[e.sid]:>14}", file=out)
+          f"{len(ran)} of {len(wasm_funcs)} functions translated or compiled", file=out)
+    print(f"{'function':<32} {'tier':<8} {'bytecode words':>14} {'code bytes':>10}", file=out)
+    for e in ran:
+        name = e.name or f"func[{e.index}]"
+        words = sizes.get(e.sid, "-")
+        inst = tiers.published.get(e.sid)
+        nbytes = len(inst.cf.code) if inst is not None else "-"
+        print(f"{name[:32]:<32} {tiers.tier_of(e.sid):<8} {words:>14} {nbytes:>10}", file=out)
 
 
 # --------------------------------------------------------------------------

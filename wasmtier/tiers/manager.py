@@ -11,8 +11,11 @@ Strategies (Config.strategy)
 
 A function tier 1 cannot compile (`NotImplementedError`: multi-value results,
 tail calls, SIMD...) stays on tier 0 under every strategy; so does
-everything when fuel or epoch interruption is on (tier 1 does not count fuel
-or check epochs yet).  Both are logged as "compile_failed".
+everything when fuel metering is on (tier 1 does not count fuel yet).  Both
+are logged as "compile_failed".  With epoch interruption, tier 1 checks the
+epoch at function entries and loop headers as tier 0 does; the deadline and
+the engine's epoch address are kept in every VMContext that compiled code
+runs with (`_sync_epoch`).
 
 Tier-up ("auto")
 ----------------
@@ -47,6 +50,7 @@ import weakref
 from ..interp.machine import Interpreter
 from ..runtime.memory import write_u64
 from ..runtime.store import KIND_HOST, FuncEntry, StoreCore
+from ..runtime.vmoffsets import VMCTX_EPOCH_DEADLINE, VMCTX_EPOCH_PTR
 from ..winch.compile import compile_function
 from .log import TierLog
 
@@ -77,8 +81,9 @@ class TierManager:
         self.no_compile_reason = None
         if consume_fuel:
             self.no_compile_reason = "fuel metering runs on tier 0 only"
-        elif epoch_interruption:
-            self.no_compile_reason = "epoch interruption runs on tier 0 only"
+        self.epoch_interruption = epoch_interruption
+        self.epoch_address = epoch_address
+        self._epoch_vmctxs: set[int] = set()
         self.native = None
         self.published: dict[int, object] = {}        # sid -> Installed
         self.failed: dict[tuple[int, int], str] = {}   # (id(module), index) -> reason
@@ -87,7 +92,7 @@ class TierManager:
         if self.tiering:
             self.interp.tier_threshold = tier_up_baseline
         self.interp.tier_hook = self
-        if self.eager:
+        if self.eager or self.tiering:
             core.func_listeners.append(self._on_new_func)
 
     # Fuel and epoch deadline are store-wide; every tier reads them from here.
@@ -106,6 +111,14 @@ class TierManager:
     @epoch_deadline.setter
     def epoch_deadline(self, value: int) -> None:
         self.interp.epoch_deadline = value
+        for vmctx in self._epoch_vmctxs:
+            write_u64(vmctx + VMCTX_EPOCH_DEADLINE, value)
+
+    def _sync_epoch(self, vmctx: int) -> None:
+        if self.epoch_interruption and vmctx not in self._epoch_vmctxs:
+            write_u64(vmctx + VMCTX_EPOCH_PTR, self.epoch_address)
+            write_u64(vmctx + VMCTX_EPOCH_DEADLINE, self.interp.epoch_deadline)
+            self._epoch_vmctxs.add(vmctx)
 
     # -- running ------------------------------------------------------------------
 
@@ -141,7 +154,14 @@ class TierManager:
         return self.native
 
     def _on_new_func(self, entry: FuncEntry) -> None:
-        if entry.kind != KIND_HOST:
+        """Eager strategies compile every new function; "auto" publishes at
+        once the functions whose module code exists already (compiled code
+        belongs to the module: a new instance starts where the last left)."""
+        if entry.kind == KIND_HOST:
+            return
+        if self.eager:
+            self.compile(entry)
+        elif self.native is not None and self.native.compiled(entry.instance.module, entry.index):
             self.compile(entry)
 
     def compile(self, entry: FuncEntry):
@@ -166,7 +186,8 @@ class TierManager:
                 self.log.event("compile_start", index, name)
                 t0 = time.perf_counter()
                 try:
-                    cf = compile_function(module, entry.instance.offsets, index, native.natives)
+                    cf = compile_function(module, entry.instance.offsets, index, native.natives,
+                                          epoch_checks=self.epoch_interruption)
                 except NotImplementedError as exc:
                     self.failed[key] = f"unsupported: {exc}"
                     self.log.event("compile_failed", index, name, reason=self.failed[key])
@@ -175,6 +196,7 @@ class TierManager:
                 self.log.event("compile_end", index, name,
                                ms=round(1000 * (time.perf_counter() - t0), 3),
                                code_bytes=len(cf.code), wasm_bytes=cf.body_bytes)
+            self._sync_epoch(entry.instance.vmctx)
             self.published[entry.sid] = inst
             native.publish(entry, inst)
         self.log.event("publish", index, name)

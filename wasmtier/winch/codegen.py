@@ -41,7 +41,8 @@ from __future__ import annotations
 import struct
 
 from ..runtime.trap import TrapCode
-from ..runtime.vmoffsets import MEMDEF_BASE, MEMDEF_LENGTH, VMOffsets
+from ..runtime.vmoffsets import (MEMDEF_BASE, MEMDEF_LENGTH, VMCTX_EPOCH_DEADLINE,
+                                 VMCTX_EPOCH_PTR, VMOffsets)
 from ..wasm.types import Module, ValType
 from ..x64.abi import SCRATCH_GPR, SCRATCH_XMM, VMCTX_REG
 from ..x64.encoder import Cond, Mem
@@ -89,7 +90,7 @@ def default_natives() -> NativeAddresses:
 
 class CodeGen:
     def __init__(self, module: Module, offsets: VMOffsets, func_index: int,
-                 natives: NativeAddresses | None = None):
+                 natives: NativeAddresses | None = None, epoch_checks: bool = False):
         nimp = module.num_imported_funcs
         if func_index < nimp:
             raise ValueError(f"function {func_index} is imported")
@@ -104,6 +105,7 @@ class CodeGen:
             if t not in _VALUES:
                 raise NotImplementedError(f"value type {t}")
         self.natives = natives if natives is not None else default_natives()
+        self.epoch_checks = epoch_checks
         self.raise_label: int | None = None
         self.late_stubs: list = []      # (label, emit): out-of-line code after the body
         self.masm = MacroAssembler()
@@ -127,6 +129,9 @@ class CodeGen:
         masm.bind(self.body_label)
         self.controls.append(ControlFrame(FUNC, (), self.ftype.results, 0, self.epilogue,
                                           True, self.body.offset))
+        if self.epoch_checks:
+            masm.mark(self.body.offset)
+            self.epoch_check()
         handlers = _HANDLERS
         for ins in self.body.instrs:
             name = ins.op.name
@@ -153,6 +158,16 @@ class CodeGen:
         assert not self.controls, "unbalanced control stack"
 
     # -- control helpers
+    def epoch_check(self) -> None:
+        """Trap INTERRUPT once the engine's epoch reached the store's deadline
+        (Config.epoch_interruption; at function entry and loop headers, as
+        tier 0 checks)."""
+        asm = self.asm
+        asm.mov_rm(R11, Mem(VMCTX_REG, disp=VMCTX_EPOCH_PTR), 64)
+        asm.mov_rm(R11, Mem(R11), 64)
+        asm.cmp_rm(R11, Mem(VMCTX_REG, disp=VMCTX_EPOCH_DEADLINE), 64)
+        self.masm.trap_if(Cond.AE, TrapCode.INTERRUPT)
+
     def go_unreachable(self) -> None:
         self.ctx.truncate(self.controls[-1].height)
         self.reachable = False
@@ -244,6 +259,8 @@ def _loop(cg, ins, arg):
     cg.masm.bind(header)
     cg.controls.append(ControlFrame(LOOP, bt.params, bt.results, cg.block_height(bt),
                                     header, True, ins.offset))
+    if cg.epoch_checks:
+        cg.epoch_check()
     cg.osr_labels[ins.offset] = header
     cg.osr_maps[ins.offset] = OsrMap(
         [(frame.local_offset(i), t) for i, t in enumerate(frame.local_types)],

@@ -83,9 +83,10 @@ class CompiledFunction:
 
 
 def compile_function(module: Module, offsets: VMOffsets, func_index: int,
-                     natives: NativeAddresses | None = None) -> CompiledFunction:
+                     natives: NativeAddresses | None = None,
+                     epoch_checks: bool = False) -> CompiledFunction:
     t0 = time.perf_counter()
-    cg = CodeGen(module, offsets, func_index, natives)
+    cg = CodeGen(module, offsets, func_index, natives, epoch_checks)
     cg.emit_body()
     masm, asm, frame = cg.masm, cg.asm, cg.frame
     saved = [VMCTX_REG] + [r for r in cg.ctx.ra.used_callee_saved if r != VMCTX_REG]
