@@ -1,4 +1,4 @@
-"""Differential testing of tier 0 against wasmtime on random modules.
+"""Differential testing of wasmtier's tiers against wasmtime on random modules.
 
 Design
 ------
@@ -10,14 +10,22 @@ export order with arguments drawn from a seeded RNG.  After each call we
 compare: the results (exact bits), or the trap (mapped to wasmtier's
 TrapCode), and the contents of every exported memory and global.
 
+Several wasmtier configurations run in lock-step with one wasmtime
+reference (`--tier interp,baseline`): each call goes to wasmtime first, then
+to every wasmtier side, and each must agree with wasmtime.
+
 Fuel makes non-terminating functions finish: wasmtier's fuel agrees with
 wasmtime's operator for operator at region boundaries, but a budget that
 runs out *inside* a region leaves different partial side effects (wasmtier
 charges a region before running it); so after an out-of-fuel trap on either
-side the module is not compared further.  Stack exhaustion is likewise a
-limit of each runtime, not a semantic: it ends the module's comparison too.
+side every side is instantiated afresh and the comparison goes on with the
+next export.  Stack exhaustion is likewise a limit of each runtime, not a
+semantic, and is handled the same way.  Tier 1 does not meter fuel, so compiled sides run only calls that finished
+within the fuel budget on wasmtime (they terminate, the semantics being the
+same); as a safety net against a tier-1 bug that loops, they run with epoch
+interruption and a watchdog that bumps the epoch after WATCHDOG_SECONDS.
 
-    python tools/differential.py --count 200 [--seed 1] [--tier interp]
+    python tools/differential.py --count 200 [--seed 1] [--tier interp,baseline]
 
 exits non-zero and prints the seed, export and difference of every
 mismatch (the module can be regenerated from the seed).
@@ -30,6 +38,7 @@ import hashlib
 import random
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +49,7 @@ import wasmtime  # noqa: E402
 import wasmtier  # noqa: E402
 
 FUEL = 200_000
+WATCHDOG_SECONDS = 20.0
 SEED_BYTES = 16384
 SMITH_FLAGS = [
     "--simd-enabled", "false", "--relaxed-simd-enabled", "false", "--threads-enabled", "false",
@@ -99,27 +109,52 @@ class Side:
     store: object
     exports: object
 
+    engine: object = None
+    metered: bool = True   # fuel; else epoch watchdog
+
     @classmethod
     def create(cls, mod, wasm: bytes, strategy: str | None):
         cfg = mod.Config()
-        cfg.consume_fuel = True
+        metered = strategy in (None, "interp")
+        if metered:
+            cfg.consume_fuel = True
+        else:
+            cfg.epoch_interruption = True
         if strategy is not None:
             cfg.strategy = strategy
         engine = mod.Engine(cfg)
         store = mod.Store(engine)
-        store.set_fuel(FUEL)
         module = mod.Module(engine, wasm)
-        instance = mod.Instance(store, module, [])
-        return cls(mod, store, instance.exports(store))
+        if metered:
+            store.set_fuel(FUEL)
+            instance = mod.Instance(store, module, [])
+        else:       # the start function runs under the watchdog too
+            store.set_epoch_deadline(1)
+            watchdog = threading.Timer(WATCHDOG_SECONDS, engine.increment_epoch)
+            watchdog.start()
+            try:
+                instance = mod.Instance(store, module, [])
+            finally:
+                watchdog.cancel()
+        return cls(mod, store, instance.exports(store), engine, metered)
 
     def call(self, name: str, args: list):
-        self.store.set_fuel(FUEL)
+        watchdog = None
+        if self.metered:
+            self.store.set_fuel(FUEL)
+        else:
+            self.store.set_epoch_deadline(1)
+            watchdog = threading.Timer(WATCHDOG_SECONDS, self.engine.increment_epoch)
+            watchdog.start()
         try:
             out = self.exports[name](self.store, *args)
         except self.mod.Trap as trap:
             name = getattr(trap.trap_code, "name", str(trap.trap_code))
             name = TRAP_NAMES.get(name, name)
             return ("trap", SAME_TRAP.get(name, name))
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
         if out is None:
             out = []
         elif not isinstance(out, list):
@@ -150,19 +185,30 @@ def _canon(v):
 STATS = {"modules": 0, "calls": 0, "traps": 0, "limits": 0}
 
 
-def compare_module(seed: int, strategy: str | None) -> list[str]:
-    """Mismatches between wasmtier and wasmtime for the module of `seed`."""
+def compare_module(seed: int, strategies) -> list[str]:
+    """Mismatches between wasmtier (each of `strategies`, a name or a list)
+    and wasmtime for the module of `seed`."""
+    if strategies is None or isinstance(strategies, str):
+        strategies = [strategies]
     wasm = smith(seed)
-    try:
-        ref = Side.create(wasmtime, wasm, None)
-    except wasmtime.Trap:
-        ref = "trap"
-    try:
-        ours = Side.create(wasmtier, wasm, strategy)
-    except wasmtier.Trap:
-        ours = "trap"
-    if ref == "trap" or ours == "trap":
-        return [] if ref == ours else [f"seed {seed}: instantiation trap mismatch ({ref!r} vs {ours!r})"]
+
+    def instantiate():
+        try:
+            ref = Side.create(wasmtime, wasm, None)
+        except wasmtime.Trap:
+            ref = "trap"
+        sides = {}
+        for strategy in strategies:
+            try:
+                sides[strategy] = Side.create(wasmtier, wasm, strategy)
+            except wasmtier.Trap:
+                sides[strategy] = "trap"
+        return ref, sides
+
+    ref, sides = instantiate()
+    if ref == "trap" or "trap" in sides.values():
+        return [f"seed {seed} [{s}]: instantiation trap mismatch ({ref!r} vs {ours!r})"
+                for s, ours in sides.items() if (ref == "trap") != (ours == "trap")]
     rng = random.Random(seed)
     names = list(ref.exports.keys()) if hasattr(ref.exports, "keys") else []
     funcs = [n for n in names if isinstance(ref.exports[n], wasmtime.Func)]
@@ -172,19 +218,26 @@ def compare_module(seed: int, strategy: str | None) -> list[str]:
         ty = ref.exports[name].type(ref.store)
         args = [_arg(rng, str(p)) for p in ty.params]
         a = ref.call(name, args)
-        b = ours.call(name, args)
         STATS["calls"] += 1
         STATS["traps"] += a[0] == "trap"
-        if a[0] == "trap" and a[1] in LIMITS or b[0] == "trap" and b[1] in LIMITS:
-            STATS["limits"] += 1
-            break  # a runtime limit, not a semantic: stop comparing this module
-        if a != b:
-            problems.append(f"seed {seed}: {name}{tuple(args)}: wasmtime {a} != wasmtier {b}")
-            break
-        sa, sb = ref.state(stateful), ours.state(stateful)
-        if sa != sb:
-            problems.append(f"seed {seed}: state after {name}{tuple(args)} differs")
-            break
+        if a[0] == "trap" and a[1] in LIMITS:
+            STATS["limits"] += 1   # a runtime limit, not a semantic: start afresh
+            ref, sides = instantiate()
+            continue
+        sa = ref.state(stateful)
+        for strategy, ours in sides.items():
+            b = ours.call(name, args)
+            if b[0] == "trap" and b[1] in LIMITS:
+                STATS["limits"] += 1
+                ref, sides = instantiate()
+                break
+            if a != b:
+                problems.append(f"seed {seed} [{strategy}]: {name}{tuple(args)}: "
+                                f"wasmtime {a} != wasmtier {b}")
+                return problems
+            if sa != ours.state(stateful):
+                problems.append(f"seed {seed} [{strategy}]: state after {name}{tuple(args)} differs")
+                return problems
     return problems
 
 
@@ -192,11 +245,12 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--count", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0, help="first seed")
-    ap.add_argument("--tier", default="interp")
+    ap.add_argument("--tier", default="interp,baseline",
+                    help="comma-separated wasmtier strategies compared with wasmtime")
     args = ap.parse_args(argv)
     problems = []
     for seed in range(args.seed, args.seed + args.count):
-        problems += compare_module(seed, args.tier)
+        problems += compare_module(seed, args.tier.split(","))
     for p in problems:
         print(p)
     print(f"{STATS['calls']} calls compared ({STATS['traps']} traps), "

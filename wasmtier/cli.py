@@ -315,7 +315,9 @@ def print_stats(store, elapsed: float, out) -> None:
 
 # --------------------------------------------------------------------------
 
-SUBCOMMANDS: list[Callable] = [add_run_parser, add_spectest_parser]
+from .bench import add_bench_parser  # noqa: E402
+
+SUBCOMMANDS: list[Callable] = [add_run_parser, add_spectest_parser, add_bench_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:

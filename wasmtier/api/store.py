@@ -27,7 +27,8 @@ class Store:
                                   tier_up_baseline=config.tier_up_baseline,
                                   osr=config.osr,
                                   background_compile=config.background_compile,
-                                  tier_log=config.tier_log)
+                                  tier_log=config.tier_log,
+                                  guard_pages=config.memory_guard_size > 0)
         self._data = data
         self._wasi = None
         self._wasi_ctx = None  # (WasiConfig, its runtime context), built by api.wasi on first use

@@ -63,7 +63,8 @@ class TierManager:
     def __init__(self, core: StoreCore, strategy: str = "auto", consume_fuel: bool = False,
                  epoch_interruption: bool = False, epoch_address: int = 0,
                  tier_up_baseline: int = 150, osr: bool = True,
-                 background_compile: bool = True, tier_log: str = ""):
+                 background_compile: bool = True, tier_log: str = "",
+                 guard_pages: bool = True):
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {strategy!r}; expected one of {STRATEGIES}")
         if tier_up_baseline < 0:
@@ -73,6 +74,7 @@ class TierManager:
         self.interp = Interpreter(core, consume_fuel, epoch_interruption, epoch_address)
         self.log = TierLog(tier_log)
         self.osr = osr
+        self.guard_pages = guard_pages
         self.background = background_compile
         self.threshold = tier_up_baseline
         self.eager = strategy in ("baseline", "winch", "opt", "cranelift")
@@ -187,7 +189,8 @@ class TierManager:
                 t0 = time.perf_counter()
                 try:
                     cf = compile_function(module, entry.instance.offsets, index, native.natives,
-                                          epoch_checks=self.epoch_interruption)
+                                          epoch_checks=self.epoch_interruption,
+                                          guard_pages=self.guard_pages)
                 except NotImplementedError as exc:
                     self.failed[key] = f"unsupported: {exc}"
                     self.log.event("compile_failed", index, name, reason=self.failed[key])

@@ -21,8 +21,11 @@ trampoline of its type (trampolines.py) that runs an interpreted or host
 function through Python.  The result comes back in rax / xmm0 and is pushed
 as a register.
 
-Runtime helpers (runtime/libcalls.py: memory.grow, bulk memory, table ops)
-are called in line: immediates and operands are written to 16-byte cells
+`memory.copy` and `memory.fill` are in line: bounds checks on the
+zero-extended operands (64-bit sums, so no wrap-around), then a direct call
+of libc's memmove / memset (no Python: they are hot in C programs).  The
+other runtime helpers (runtime/libcalls.py: memory.grow, memory.init, table
+ops) are called in line through Python: immediates and operands are written to 16-byte cells
 below rsp, then `wasmtier_libcall(vmctx, id, cells)`; a nonzero return means
 the helper raised (a trap or a host exception): the code unwinds through
 `wasmtier_raise_trap` (trampolines.emit_raise).
@@ -34,12 +37,12 @@ from __future__ import annotations
 
 from ..runtime.libcalls import LIBCALL_INDEX, LIBCALLS
 from ..runtime.trap import TrapCode
-from ..runtime.vmoffsets import (FUNCREF_NATIVE_ENTRY, FUNCREF_TYPE_ID,
-                                 FUNCREF_VMCTX, TABLEDEF_BASE, TABLEDEF_LENGTH)
+from ..runtime.vmoffsets import (FUNCREF_NATIVE_ENTRY, FUNCREF_TYPE_ID, FUNCREF_VMCTX,
+                                 MEMDEF_BASE, MEMDEF_LENGTH, TABLEDEF_BASE, TABLEDEF_LENGTH)
 from ..wasm.types import ValType
 from ..x64.abi import SCRATCH_GPR, VMCTX_REG
 from ..x64.encoder import Cond, Mem
-from ..x64.registers import RAX, RDI, RDX, RSI, RSP, XMM0
+from ..x64.registers import RAX, RCX, RDI, RDX, RSI, RSP, XMM0
 from .frame import param_locs
 from .stack import SLOT, is_float
 from .trampolines import emit_raise, load_cell
@@ -50,14 +53,21 @@ R11 = SCRATCH_GPR
 I32, I64 = ValType.I32, ValType.I64
 
 
+def _libc_address(name: str) -> int:
+    import ctypes
+    return ctypes.cast(getattr(ctypes.CDLL(None), name), ctypes.c_void_p).value
+
+
 class NativeAddresses:
     """Addresses compiled code embeds: the shim's libcall callback and its
-    raise-trap routine (runtime.native.signals)."""
+    raise-trap routine (runtime.native.signals), libc's memmove and memset."""
 
-    __slots__ = ("libcall", "raise_trap")
+    __slots__ = ("libcall", "raise_trap", "memmove", "memset")
 
     def __init__(self, libcall: int, raise_trap: int):
         self.libcall, self.raise_trap = libcall, raise_trap
+        self.memmove = _libc_address("memmove")
+        self.memset = _libc_address("memset")
 
 
 def _raise_label(cg) -> int:
@@ -202,6 +212,58 @@ def _libcall(cg, ins, result_type):
     asm.add_ri(RSP, area, 64)
 
 
+def _memory_fields(cg, index: int, reg) -> tuple[Mem, Mem]:
+    """(base, length) operands of memory `index`; `reg` holds the definition
+    pointer of an imported memory."""
+    nimp = cg.module.num_imported_mems
+    if index < nimp:
+        cg.asm.mov_rm(reg, Mem(VMCTX_REG, disp=cg.offsets.memory(index)), 64)
+        return Mem(reg, disp=MEMDEF_BASE), Mem(reg, disp=MEMDEF_LENGTH)
+    d = cg.offsets.memory_def(index - nimp)
+    return Mem(VMCTX_REG, disp=d + MEMDEF_BASE), Mem(VMCTX_REG, disp=d + MEMDEF_LENGTH)
+
+
+def _bulk_operands(cg, regs) -> None:
+    """Everything spilled; the top len(regs) i32 operands, zero-extended, into
+    `regs` (bottom first); pops them."""
+    ctx = cg.ctx
+    ctx.spill_all()
+    base = len(ctx.stack) - len(regs)
+    for i, r in enumerate(regs):
+        cg.asm.mov_rm(r, cg.frame.slot(base + i), 32)
+    ctx.drop(len(regs))
+
+
+def _memory_copy(cg, ins, arg):
+    dst_mem, src_mem = ins.imm
+    asm, masm = cg.asm, cg.masm
+    _bulk_operands(cg, (RDI, RSI, RDX))                 # d, s, n
+    src_base, src_len = _memory_fields(cg, src_mem, RAX)
+    asm.lea_rm(R11, Mem(RSI, RDX, 1), 64)
+    asm.cmp_rm(R11, src_len, 64)
+    masm.trap_if(Cond.A, TrapCode.MEMORY_OUT_OF_BOUNDS)
+    asm.add_rm(RSI, src_base, 64)
+    dst_base, dst_len = _memory_fields(cg, dst_mem, RCX)
+    asm.lea_rm(R11, Mem(RDI, RDX, 1), 64)
+    asm.cmp_rm(R11, dst_len, 64)
+    masm.trap_if(Cond.A, TrapCode.MEMORY_OUT_OF_BOUNDS)
+    asm.add_rm(RDI, dst_base, 64)
+    asm.movabs_ri(RAX, cg.natives.memmove)
+    asm.call_r(RAX)
+
+
+def _memory_fill(cg, ins, arg):
+    asm, masm = cg.asm, cg.masm
+    _bulk_operands(cg, (RDI, RSI, RDX))                 # d, val, n
+    base, length = _memory_fields(cg, ins.imm, RCX)
+    asm.lea_rm(R11, Mem(RDI, RDX, 1), 64)
+    asm.cmp_rm(R11, length, 64)
+    masm.trap_if(Cond.A, TrapCode.MEMORY_OUT_OF_BOUNDS)
+    asm.add_rm(RDI, base, 64)
+    asm.movabs_ri(RAX, cg.natives.memset)
+    asm.call_r(RAX)
+
+
 _LIBCALL_RESULTS = {"memory.grow": I32, "table.size": I32, "table.grow": I32,
                     "table.get": "table"}
 
@@ -210,6 +272,8 @@ def _build() -> dict:
     handlers = {"call": (_call, None), "call_indirect": (_call_indirect, None)}
     for lc in LIBCALLS:
         handlers[lc.name] = (_libcall, _LIBCALL_RESULTS.get(lc.name) if lc.has_result else None)
+    handlers["memory.copy"] = (_memory_copy, None)
+    handlers["memory.fill"] = (_memory_fill, None)
     return handlers
 
 

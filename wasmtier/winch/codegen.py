@@ -90,7 +90,8 @@ def default_natives() -> NativeAddresses:
 
 class CodeGen:
     def __init__(self, module: Module, offsets: VMOffsets, func_index: int,
-                 natives: NativeAddresses | None = None, epoch_checks: bool = False):
+                 natives: NativeAddresses | None = None, epoch_checks: bool = False,
+                 guard_pages: bool = False):
         nimp = module.num_imported_funcs
         if func_index < nimp:
             raise ValueError(f"function {func_index} is imported")
@@ -106,6 +107,7 @@ class CodeGen:
                 raise NotImplementedError(f"value type {t}")
         self.natives = natives if natives is not None else default_natives()
         self.epoch_checks = epoch_checks
+        self.guard_pages = guard_pages
         self.raise_label: int | None = None
         self.late_stubs: list = []      # (label, emit): out-of-line code after the body
         self.masm = MacroAssembler()
@@ -206,10 +208,22 @@ class CodeGen:
     def heap_addr(self, addr, memarg, width: int) -> Mem:
         """Bounds-check [addr + offset, +width) against the memory length
         (trap MEMORY_OUT_OF_BOUNDS) and return the access operand; uses r11
-        for the base, so the caller must not need r11 until the access."""
+        for the base, so the caller must not need r11 until the access.
+        With guard pages (memory.py: 4 GiB + 4 GiB PROT_NONE reservations)
+        the check is the hardware's: the access, the next instruction the
+        caller emits, is recorded as a faulting trap site."""
         asm = self.asm
         asm.mov_rr(addr, addr, 32)                      # zero-extend the i32 address
         offset = memarg.offset
+        if self.guard_pages and offset + width <= 0x7FFFFFFF:
+            # addr < 4 GiB and offset < 2 GiB: the access lies inside the
+            # 4 GiB + 4 GiB guard reservation, so the hardware checks it.
+            base, _length, tmp = self.memdef(memarg.memory)
+            asm.mov_rm(R11, base, 64)
+            if tmp is not None:
+                self.ctx.free(tmp)
+            self.masm.faulting(TrapCode.MEMORY_OUT_OF_BOUNDS)
+            return Mem(R11, addr, 1, offset)
         if offset + width > 0x7FFFFFFF:
             asm.movabs_ri(R11, offset)
             asm.add_rr(addr, R11, 64)

@@ -113,7 +113,7 @@ class MacroAssembler:
                 a.xor_rr(dst, dst, 32)
             else:
                 a.mov_ri(dst, bits & 0xFFFFFFFF, 32)
-        elif ty is I64:
+        elif ty is I64 or ty.is_ref:
             self._mov_imm64(dst, bits)
         else:
             if bits == 0:
