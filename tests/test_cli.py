@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import subprocess
 import sys
 from pathlib import Path
@@ -73,12 +75,42 @@ def test_run_prints_the_programs_output():
 
 
 def test_stats_name_every_function_and_its_tier():
-    proc = wasmtier("run", "--stats", str(HELLO))
+    proc = wasmtier("run", "--tier", "interp", "--stats", str(HELLO))
     lines = proc.stderr.splitlines()
     assert lines[0].startswith("--- wasmtier: ")
-    assert "4 of 4 functions ran" in lines[0]
-    assert [line.split()[:2] for line in lines[2:]] == [
+    assert "4 of 4 functions translated or compiled" in lines[0]
+    rows = [line.split() for line in lines[2:]]
+    assert [r[:2] for r in rows] == [
         ["write", "interp"], ["utoa", "interp"], ["sieve", "interp"], ["main", "interp"]]
+    assert all(r[2].isdigit() and r[3] == "-" for r in rows)   # bytecode, no machine code
+    proc = wasmtier("run", "--tier", "baseline", "--stats", str(HELLO))
+    rows = [line.split() for line in proc.stderr.splitlines()[2:]]
+    assert [r[:3] for r in rows] == [
+        ["write", "baseline", "-"], ["utoa", "baseline", "-"], ["sieve", "baseline", "-"],
+        ["main", "baseline", "-"]]
+    assert all(int(r[3]) > 0 for r in rows)
+
+
+def test_tier_log_is_jsonl_with_the_documented_fields(tmp_path):
+    log = tmp_path / "tiers.jsonl"
+    proc = wasmtier("run", "--tier", "auto", "-C", "tier_up_baseline=0",
+                    "-C", "background_compile=false", "--tier-log", str(log), str(HELLO))
+    assert proc.returncode == 0
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    assert events and all({"t", "kind", "func"} <= set(e) for e in events)
+    ts = [e["t"] for e in events]
+    assert ts == sorted(ts)
+    kinds = {e["kind"] for e in events}
+    assert {"threshold", "compile_start", "compile_end", "publish", "osr"} <= kinds
+    assert all("loop" in e for e in events if e["kind"] == "osr")
+    published = {e["name"] for e in events if e["kind"] == "publish"}
+    assert published == {"write", "utoa", "sieve", "main"}
+
+
+def test_bad_config_value_is_a_usage_error():
+    proc = wasmtier("run", "-C", "tier_up_baseline=abc", str(HELLO))
+    assert proc.returncode == 2
+    assert "tier_up_baseline" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_exit_code_args_and_env(wat):

@@ -140,7 +140,10 @@ def make_config(tier: str | None, settings: dict[str, Any]):
     for key, value in settings.items():
         if not hasattr(config, key):
             raise UsageError(f"unknown Config setting {key!r}")
-        setattr(config, key, value)
+        try:
+            setattr(config, key, value)
+        except (TypeError, ValueError) as exc:
+            raise UsageError(f"-C {key}={value!r}: {exc}") from None
     return config
 
 
@@ -201,7 +204,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError("--fuel must be non-negative")
         config.consume_fuel = True
     engine = wasmtier.Engine(config)
-    store = wasmtier.Store(engine)
+    try:
+        store = wasmtier.Store(engine)
+    except ValueError as exc:           # e.g. a negative tier_up_baseline
+        raise UsageError(str(exc)) from None
     if args.fuel is not None:
         store.set_fuel(args.fuel)
     try:
