@@ -42,6 +42,7 @@ compile gets a counter that never reaches 0 again.  Every step is logged
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 import time
@@ -89,7 +90,8 @@ class TierManager:
         self.native = None
         self.published: dict[int, object] = {}        # sid -> Installed
         self.failed: dict[tuple[int, int], str] = {}   # (id(module), index) -> reason
-        self._queued: set[int] = set()
+        # (id(module), index) -> entries waiting for the background compiler
+        self._waiting: dict[tuple[int, int], list[FuncEntry]] = {}
         self._compile_lock = threading.Lock()
         if self.tiering:
             self.interp.tier_threshold = tier_up_baseline
@@ -179,14 +181,14 @@ class TierManager:
                 self.failed[key] = self.no_compile_reason
                 self.log.event("compile_failed", index, name, reason=self.no_compile_reason)
             return None
-        native = self._native()
         with self._compile_lock:
+            t0 = time.perf_counter()
+            native = self._native()
             inst = native.compiled(module, index)
             if inst is None:
                 if key in self.failed:
                     return None
                 self.log.event("compile_start", index, name)
-                t0 = time.perf_counter()
                 try:
                     cf = compile_function(module, entry.instance.offsets, index, native.natives,
                                           epoch_checks=self.epoch_interruption,
@@ -205,15 +207,32 @@ class TierManager:
         self.log.event("publish", index, name)
         return inst
 
-    def _request(self, entry: FuncEntry) -> None:
-        """Compile now, or queue for the background compiler."""
-        if entry.sid in self.published or entry.sid in self._queued:
+    def _request(self, entry: FuncEntry, urgent: bool = False) -> None:
+        """Compile now, or queue for the background compiler (once per
+        module function; `urgent` requests, for a loop waiting to OSR, go
+        before the others)."""
+        if entry.sid in self.published:
             return
         if not self.background:
             self.compile(entry)
             return
-        self._queued.add(entry.sid)
-        _compiler().submit(self, entry)
+        key = (id(entry.instance.module), entry.index)
+        waiting = self._waiting.get(key)
+        if waiting is not None:
+            if entry not in waiting:
+                waiting.append(entry)
+            return
+        self._waiting[key] = [entry]
+        _compiler().submit(self, key, urgent)
+
+    def _compile_waiting(self, key) -> None:
+        """The background compiler's job: compile, publish to every waiter."""
+        for entry in self._waiting.get(key, ()):
+            self.compile(entry)
+        self._waiting.pop(key, None)
+
+    def _queued(self, entry: FuncEntry) -> bool:
+        return (id(entry.instance.module), entry.index) in self._waiting
 
     def _counter_address(self, entry: FuncEntry) -> int:
         inst = entry.instance
@@ -228,7 +247,7 @@ class TierManager:
 
     def tier_up(self, sid: int) -> None:
         entry = self.core.funcs.entries[sid]
-        if sid not in self._queued and sid not in self.published:
+        if not self._queued(entry) and sid not in self.published:
             self.log.event("threshold", entry.index, entry.name)
         self._request(entry)
         self._reset_counter(entry)
@@ -239,9 +258,9 @@ class TierManager:
         entry = self.core.funcs.entries[sid]
         inst = self.published.get(sid)
         if inst is None:
-            if sid not in self._queued:
+            if not self._queued(entry):
                 self.log.event("threshold", entry.index, entry.name, loop=loop)
-            self._request(entry)
+            self._request(entry, urgent=True)
             inst = self.published.get(sid)
         if inst is None or not self.osr:
             self._reset_counter(entry)
@@ -262,29 +281,30 @@ class TierManager:
 
 
 class _Compiler:
-    """One background thread compiling for every store, in request order."""
+    """One background thread compiling for every store: urgent requests
+    (loops waiting to OSR) first, then in request order."""
 
     def __init__(self):
-        self.queue: queue.Queue = queue.Queue()
+        self.queue: queue.PriorityQueue = queue.PriorityQueue()
+        self._seq = itertools.count()
         self.thread = threading.Thread(target=self._run, name="wasmtier-compiler", daemon=True)
         self.thread.start()
 
-    def submit(self, manager: TierManager, entry: FuncEntry) -> None:
-        self.queue.put((manager, entry))
+    def submit(self, manager: TierManager, key, urgent: bool) -> None:
+        self.queue.put((0 if urgent else 1, next(self._seq), manager, key))
 
     def _run(self) -> None:
         while True:
-            manager, entry = self.queue.get()
+            _, _, manager, key = self.queue.get()
             try:
-                manager.compile(entry)
+                manager._compile_waiting(key)
             except BaseException as exc:  # noqa: BLE001 - keep the thread alive
-                key = (id(entry.instance.module), entry.index)
-                manager.failed[key] = f"compiler error: {exc!r}"
-                manager.log.event("compile_failed", entry.index, entry.name,
-                                  reason=manager.failed[key])
+                for entry in manager._waiting.pop(key, ()):
+                    manager.failed[key] = f"compiler error: {exc!r}"
+                    manager.log.event("compile_failed", entry.index, entry.name,
+                                      reason=manager.failed[key])
             finally:
-                manager._queued.discard(entry.sid)
-                del manager, entry
+                del manager
                 self.queue.task_done()
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
