@@ -1,11 +1,13 @@
 """Every core-module Sightglass benchmark without SIMD runs to completion on
-tier 0 with stdout/stderr equal to its expected output.
+every tier configuration -- tier 0 ("interp"), tier 1 for every function
+("baseline"), and tiered ("auto", default thresholds, background compiler,
+OSR) -- with stdout/stderr equal to its expected output.
 
 One test item per benchmark of the snapshot in
 ``$WASMTIER_BENCHMARKS/sightglass`` (default ``<repo>/../shared/benchmarks``),
 run by `benches/sightglass.py` exactly as Sightglass runs it (WASI command,
 its directory pre-opened as ".", ``bench.start``/``bench.end`` host
-functions, no stdin) on wasmtier with ``strategy = "interp"``.
+functions, no stdin) on wasmtier with each ``Config.strategy`` of `TIERS`.
 
 * Selection: every core module that wasmtier's validator does not reject as
   SIMD (`sightglass.eligible`); SIMD modules are outside this test.
@@ -21,8 +23,8 @@ functions, no stdin) on wasmtier with ``strategy = "interp"``.
   wasi-nn, inputs missing from the snapshot), with the MANIFEST's reason, and
   the whole module when the benchmark directory is absent.
 
-Tier 0 runs these at roughly 10-50x wasmtime's time; gcc-loops and
-shootout-ed25519 dominate (see the report in benches/bench_sightglass.py).
+Tier 0 runs these at roughly 10-50x wasmtime's time (gcc-loops and
+shootout-ed25519 dominate, see benches/bench_sightglass.py); tier 1 at 1-4x.
 """
 
 from __future__ import annotations
@@ -46,16 +48,20 @@ def _params():
     return [pytest.param(b, why, id=b.name) for b, why in sg.eligible(sg.discover(ROOT))]
 
 
+TIERS = ("interp", "baseline", "auto")
+
+
+@pytest.mark.parametrize("strategy", TIERS)
 @pytest.mark.parametrize("bench, skip_reason", _params())
-def test_sightglass_tier0(bench, skip_reason):
+def test_sightglass(bench, skip_reason, strategy):
     if skip_reason is not None:
         pytest.skip(skip_reason)
     import wasmtier
 
     small = bench.has_small
     expected = sg.expected_outputs(bench, small=small)
-    res = sg.run(bench, wasmtier, strategy="interp", small=small)
+    res = sg.run(bench, wasmtier, strategy=strategy, small=small)
     problems = sg.compare(bench, res, expected)
     if problems:
-        pytest.fail(f"{bench.name} ({'small' if small else 'default'} workload, tier 0, "
+        pytest.fail(f"{bench.name} ({'small' if small else 'default'} workload, {strategy}, "
                     f"_start ran {res.total_seconds:.2f}s):\n" + "\n".join(problems), pytrace=False)
