@@ -1,9 +1,10 @@
-"""Tier 0 against wasmtime on random modules (`wasm-tools smith`).
+"""Tier 0 and tier 1 against wasmtime on random modules (`wasm-tools smith`).
 
 500 modules per run of the suite (seeds 0..499; `make fuzz N=...` runs any
 number from tools/differential.py).  Every exported function is called with
-seeded random arguments; results, traps, exported memories and globals must
-agree exactly.
+seeded random arguments, in lock-step on wasmtime, the interpreter
+("interp") and tier 1 for every function ("baseline"); results, traps,
+exported memories and globals must agree exactly.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ BATCHES = [(start, 50) for start in range(0, 500, 50)]
 
 
 @pytest.mark.parametrize("start, count", BATCHES, ids=[f"seeds-{s}-{s + c - 1}" for s, c in BATCHES])
-def test_interp_agrees_with_wasmtime(start, count):
+def test_tiers_agree_with_wasmtime(start, count):
     problems = []
     for seed in range(start, start + count):
-        problems += differential.compare_module(seed, "interp")
+        problems += differential.compare_module(seed, ["interp", "baseline"])
     assert problems == []
 
 
@@ -40,7 +41,7 @@ def test_the_harness_sees_a_difference(monkeypatch):
     monkeypatch.setattr(differential.Side, "call", wrong)
     found = []
     for seed in range(200):
-        found += differential.compare_module(seed, "interp")
+        found += differential.compare_module(seed, ["baseline"])
         if found:
             break
     assert found and "wasmtime ('ok'" in found[0]

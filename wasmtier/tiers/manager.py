@@ -240,8 +240,16 @@ class TierManager:
                 + 8 * (entry.index - inst.module.num_imported_funcs))
 
     def _reset_counter(self, entry: FuncEntry) -> None:
+        """Failed: never again.  Published: -1, so the running frame moves
+        over at its next loop header.  Pending: ask again after RETRY units."""
         key = (id(entry.instance.module), entry.index)
-        write_u64(self._counter_address(entry), NEVER if key in self.failed else -RETRY)
+        if key in self.failed:
+            value = NEVER
+        elif entry.sid in self.published:
+            value = -1
+        else:
+            value = -RETRY
+        write_u64(self._counter_address(entry), value)
 
     # -- tier-0 hooks (interp/machine.py) ------------------------------------------------
 
