@@ -465,15 +465,23 @@ def test_stack_params(misc):
     assert misc.check("many_params", args) == [f64b(9 + 10 + 11.0 + 12.0 + 17.0 * 6)]
 
 
-def test_unsupported_operators_raise_not_implemented():
-    d = Diff("""(module (memory 1) (table 1 funcref)
-      (func $f (export "call") (result i32 i32) (call $g))
-      (func $g (result i32 i32) (i32.const 1) (i32.const 2))
-      (func (export "tail") (result i32) (return_call $h))
-      (func $h (result i32) (i32.const 1)))""")
+def test_what_tier1_leaves_to_tier0():
+    """Only a tail call needing more stack-argument bytes than its caller
+    received stays on tier 0 (SIMD is rejected before compilation)."""
+    d = Diff("""(module
+      (func $g (param i64 i64 i64 i64 i64 i64) (result i64) (local.get 5))
+      (func (export "tail_far") (result i64)
+        (return_call $g (i64.const 1) (i64.const 2) (i64.const 3) (i64.const 4)
+                        (i64.const 5) (i64.const 6)))
+      (func (export "tail_near") (param i64 i64 i64 i64 i64 i64) (result i64)
+        (return_call $g (local.get 5) (local.get 4) (local.get 3) (local.get 2)
+                        (local.get 1) (local.get 0)))
+      (func (export "multi") (result i32 i64) (i32.const -1) (i64.const 2)))""")
     try:
-        msgs = sorted(d.unsupported.values())
-        assert msgs == ["multi-value results"] * 2 + ["return_call"]
+        assert d.unsupported == {
+            1: "return_call needing more stack arguments than the caller got"}
+        assert d.check("tail_near", [1, 2, 3, 4, 5, 6]) == [1]
+        assert d.check("multi", []) == [MASK64, 2]
     finally:
         d.close()
 

@@ -90,9 +90,9 @@
 ;;       ec: 0f 82 21 00 00 00             jb 0x113
 ;;       f2: 4c 89 75 e8                   mov [rbp-0x18], r14
 ;;       f6: 49 89 fe                      mov r14, rdi
-;;       f9: 4c 8b 1a                      mov r11, [rdx]
+;;       f9: 4c 8b 1b                      mov r11, [rbx]
 ;;       fc: 4c 89 5d f8                   mov [rbp-8], r11
-;;      100: 4c 8b 5a 10                   mov r11, [rdx+0x10]
+;;      100: 4c 8b 5b 10                   mov r11, [rbx+0x10]
 ;;      104: 4c 89 5d f0                   mov [rbp-0x10], r11
 ;;      108: e9 f3 fe ff ff                jmp 0
 ;;      10d: 0f 0b                         ud2

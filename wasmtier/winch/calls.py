@@ -30,7 +30,17 @@ below rsp, then `wasmtier_libcall(vmctx, id, cells)`; a nonzero return means
 the helper raised (a trap or a host exception): the code unwinds through
 `wasmtier_raise_trap` (trampolines.emit_raise).
 
-Not here: tail calls and multi-value results (NotImplementedError).
+A callee with several results gets a return area below rsp (above the
+stack arguments) through its hidden last argument (frame.py); the results
+are copied from there into their value-stack slots.
+
+Tail calls (`return_call`, `return_call_indirect`) load the arguments the
+same way, stack arguments into this function's own incoming area (so a
+callee needing more stack-argument bytes than this function received is
+NotImplementedError), pass this function's own return-area pointer on, and
+jump to the shared tail stub (compile.py), which restores the callee-saved
+registers, pops the frame and jumps to the callee's native entry: the
+callee returns straight to this function's caller.
 """
 
 from __future__ import annotations
@@ -80,22 +90,57 @@ def _raise_label(cg) -> int:
 
 
 def _check_callable(ftype) -> None:
-    if len(ftype.results) > 1:
-        raise NotImplementedError("call with multi-value results")
     for t in ftype.params + ftype.results:
         if t is ValType.V128:
             raise NotImplementedError(f"call with a {t} value")
+
+
+def _emit_tail_call(cg, ftype) -> None:
+    """rax = callee VMFuncRef; everything spilled; the args are the top
+    len(params) entries; this function's results are the callee's."""
+    ctx, asm, masm, frame = cg.ctx, cg.asm, cg.masm, cg.frame
+    params, results = ftype.params, ftype.results
+    base = len(ctx.stack) - len(params)
+    locs, stack_size = param_locs(params, results)
+    if stack_size > frame.stack_arg_size:
+        raise NotImplementedError("return_call needing more stack arguments than the caller got")
+    if len(results) > 1:
+        loc = locs[-1]
+        if loc.reg is not None:
+            asm.mov_rm(loc.reg, frame.retptr, 64)
+        else:
+            masm.copy_slot(I64, frame.stack_param(loc), frame.retptr)
+    for i, (ty, loc) in enumerate(zip(params, locs)):
+        src = frame.slot(base + i)
+        if loc.reg is not None:
+            masm.load(ty, loc.reg, src)
+        else:
+            masm.copy_slot(ty, frame.stack_param(loc), src)
+    asm.mov_rm(RDI, Mem(RAX, disp=FUNCREF_VMCTX), 64)
+    asm.mov_rr(RSI, VMCTX_REG, 64)
+    if cg.tail_label is None:
+        cg.tail_label = masm.new_label()
+    asm.jmp(cg.tail_label)
+    cg.go_unreachable()
 
 
 def _emit_call(cg, ftype) -> None:
     """rax = callee VMFuncRef; everything spilled; the args are the top
     len(params) entries."""
     ctx, asm, masm, frame = cg.ctx, cg.asm, cg.masm, cg.frame
-    params = ftype.params
+    params, results = ftype.params, ftype.results
     base = len(ctx.stack) - len(params)
-    locs, stack_size = param_locs(params)
-    if stack_size:
-        asm.sub_ri(RSP, stack_size, 64)
+    locs, stack_size = param_locs(params, results)
+    area = 0 if len(results) < 2 else -(-8 * len(results) // 16) * 16
+    if stack_size + area:
+        asm.sub_ri(RSP, stack_size + area, 64)
+    if area:                           # return area above the stack arguments
+        loc = locs[-1]
+        if loc.reg is not None:
+            asm.lea_rm(loc.reg, Mem(RSP, disp=stack_size), 64)
+        else:
+            asm.lea_rm(R11, Mem(RSP, disp=stack_size), 64)
+            asm.mov_mr(Mem(RSP, disp=loc.stack), R11, 64)
     for i, (ty, loc) in enumerate(zip(params, locs)):
         v = ctx.stack[base + i]
         assert v.kind == SLOT
@@ -108,22 +153,27 @@ def _emit_call(cg, ftype) -> None:
     asm.mov_rm(RDI, Mem(RAX, disp=FUNCREF_VMCTX), 64)
     asm.mov_rr(RSI, VMCTX_REG, 64)
     asm.call_m(Mem(RAX, disp=FUNCREF_NATIVE_ENTRY))
-    if stack_size:
-        asm.add_ri(RSP, stack_size, 64)
     ctx.drop(len(params))
-    if ftype.results:
-        ty = ftype.results[0]
+    if area:                           # results -> their value-stack slots
+        for i, ty in enumerate(results):
+            asm.mov_rm(R11, Mem(RSP, disp=stack_size + 8 * i), 64)
+            asm.mov_mr(frame.slot(base + i), R11, 64)
+            ctx.stack.push_slot(ty)
+    if stack_size + area:
+        asm.add_ri(RSP, stack_size + area, 64)
+    if len(results) == 1:
+        ty = results[0]
         reg = XMM0 if is_float(ty) else RAX
         ctx.ra.take(reg)
         ctx.push_reg(ty, reg)
 
 
-def _call(cg, ins, arg):
+def _call(cg, ins, emit):
     ftype = cg.module.func_type(ins.imm)
     _check_callable(ftype)
     cg.ctx.spill_all()
     cg.asm.mov_rm(RAX, Mem(VMCTX_REG, disp=cg.offsets.func_ref(ins.imm)), 64)
-    _emit_call(cg, ftype)
+    emit(cg, ftype)
 
 
 def table_def(cg, index: int, reg) -> Mem:
@@ -136,7 +186,7 @@ def table_def(cg, index: int, reg) -> Mem:
     return Mem(reg)
 
 
-def _call_indirect(cg, ins, arg):
+def _call_indirect(cg, ins, emit):
     type_index, table_index = ins.imm
     ftype = cg.module.types[type_index]
     _check_callable(ftype)
@@ -161,7 +211,7 @@ def _call_indirect(cg, ins, arg):
     asm.mov_rm(R11, Mem(VMCTX_REG, disp=cg.offsets.type_id(type_index)), 64)
     asm.cmp_rm(R11, Mem(RAX, disp=FUNCREF_TYPE_ID), 64)
     masm.trap_if(Cond.NE, TrapCode.BAD_SIGNATURE)
-    _emit_call(cg, ftype)
+    emit(cg, ftype)
 
 
 # -- runtime helpers ---------------------------------------------------------------
@@ -269,7 +319,9 @@ _LIBCALL_RESULTS = {"memory.grow": I32, "table.size": I32, "table.grow": I32,
 
 
 def _build() -> dict:
-    handlers = {"call": (_call, None), "call_indirect": (_call_indirect, None)}
+    handlers = {"call": (_call, _emit_call), "call_indirect": (_call_indirect, _emit_call),
+                "return_call": (_call, _emit_tail_call),
+                "return_call_indirect": (_call_indirect, _emit_tail_call)}
     for lc in LIBCALLS:
         handlers[lc.name] = (_libcall, _LIBCALL_RESULTS.get(lc.name) if lc.has_result else None)
     handlers["memory.copy"] = (_memory_copy, None)

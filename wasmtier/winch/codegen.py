@@ -100,8 +100,6 @@ class CodeGen:
         self.func_index = func_index
         self.body = module.codes[func_index - nimp]
         self.ftype = module.func_type(func_index)
-        if len(self.ftype.results) > 1:
-            raise NotImplementedError("multi-value results")
         for t in self.ftype.params + self.ftype.results + tuple(self.body.locals):
             if t not in _VALUES:
                 raise NotImplementedError(f"value type {t}")
@@ -109,10 +107,11 @@ class CodeGen:
         self.epoch_checks = epoch_checks
         self.guard_pages = guard_pages
         self.raise_label: int | None = None
+        self.tail_label: int | None = None   # the tail-call stub (compile.py)
         self.late_stubs: list = []      # (label, emit): out-of-line code after the body
         self.masm = MacroAssembler()
         self.asm = self.masm.asm
-        self.frame = Frame(self.ftype.params, self.body.locals)
+        self.frame = Frame(self.ftype.params, self.body.locals, self.ftype.results)
         self.ctx = Context(self.masm, self.frame)
         self.controls: list[ControlFrame] = []
         self.reachable = True
@@ -179,15 +178,25 @@ class CodeGen:
         compile-time stack is unchanged."""
         ctx = self.ctx
         if f.kind == FUNC:
-            if f.results:
-                ty = f.results[0]
-                self.masm.load(ty, XMM0 if is_float(ty) else RAX,
-                               self.frame.slot(len(ctx.stack) - 1))
+            self.load_results(len(ctx.stack) - len(f.results))
             self.asm.jmp(self.epilogue)
             return
         ctx.move_top_to(len(f.branch_types), f.height)
         f.targeted = True
         self.asm.jmp(f.label)
+
+    def load_results(self, base: int) -> None:
+        """Everything spilled, the function's results in slots base..: one
+        result into rax/xmm0, several into the caller's return area."""
+        results, frame, asm = self.ftype.results, self.frame, self.asm
+        if len(results) == 1:
+            ty = results[0]
+            self.masm.load(ty, XMM0 if is_float(ty) else RAX, frame.slot(base))
+        elif results:
+            asm.mov_rm(R11, frame.retptr, 64)
+            for i in range(len(results)):
+                asm.mov_rm(RAX, frame.slot(base + i), 64)
+                asm.mov_mr(Mem(R11, disp=8 * i), RAX, 64)
 
     def needs_stub(self, f: ControlFrame) -> bool:
         return f.kind == FUNC or len(self.ctx.stack) - len(f.branch_types) != f.height
@@ -315,10 +324,14 @@ def _end(cg, ins, arg):
     f = cg.controls.pop()
     ctx = cg.ctx
     if f.kind == FUNC:
-        if cg.reachable and f.results:
+        if cg.reachable and len(f.results) == 1:
             ty = f.results[0]
             ctx.pop_to_fixed(XMM0 if is_float(ty) else RAX)
             ctx.free(XMM0 if is_float(ty) else RAX)
+        elif cg.reachable and f.results:
+            ctx.spill_all()
+            cg.load_results(len(ctx.stack) - len(f.results))
+            ctx.truncate(len(ctx.stack) - len(f.results))
         cg.masm.bind(f.label)
         cg.reachable = False
         return

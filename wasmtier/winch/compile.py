@@ -4,6 +4,7 @@ Layout of the produced code (one blob; offsets relative to its start):
 
     0               body            (CodeGen.emit_body; jumps to `epilogue`)
                     epilogue        restore callee-saved, mov rsp,rbp; pop rbp; ret
+                    tail stub       the same, then jmp [rax] (tail calls only)
     native_entry    prologue        push rbp; mov rbp,rsp; sub rsp,N; stack check;
                                     save callee-saved; r14 = vmctx; params -> local
                                     slots; zero declared locals; jmp body
@@ -26,9 +27,11 @@ Stack check: after `sub rsp, N` the prologue compares rsp with
 VMCTX_STACK_LIMIT (unsigned) and traps STACK_OVERFLOW below it; a limit of
 0 disables the check.  The saved registers are written only after the check.
 
-Not in this layer (NotImplementedError naming the operator, so the tier
-manager keeps the function on tier 0): calls, memory.grow, bulk memory,
-tables, references, tail calls, SIMD; multi-value results.
+Every operator of the foundation's feature scope compiles (calls, tail calls,
+tables, references, bulk memory through calls.py; multi-value results
+through a return area, frame.py).  NotImplementedError (the tier manager
+keeps the function on tier 0) remains for SIMD and for a tail call needing
+more stack-argument bytes than its caller received.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..runtime.trap import TrapCode
-from ..runtime.vmoffsets import VMCTX_STACK_LIMIT, VMOffsets
+from ..runtime.vmoffsets import FUNCREF_NATIVE_ENTRY, VMCTX_STACK_LIMIT, VMOffsets
 from ..wasm.types import Module, ValType
 from ..x64.abi import VMCTX_REG
 from ..x64.encoder import Cond, Mem
@@ -103,6 +106,16 @@ def compile_function(module: Module, offsets: VMOffsets, func_index: int,
     asm.pop_r(RBP)
     asm.ret()
 
+    # tail-call stub: as the epilogue, then jump to the callee (rax = its
+    # VMFuncRef; arguments already in place, calls.py)
+    if cg.tail_label is not None:
+        masm.bind(cg.tail_label)
+        for r, off in saves:
+            asm.mov_rm(r, Mem(RBP, disp=off), 64)
+        asm.mov_rr(RSP, RBP, 64)
+        asm.pop_r(RBP)
+        asm.jmp_m(Mem(RAX, disp=FUNCREF_NATIVE_ENTRY))
+
     # native entry: prologue
     asm.align(16)
     native_entry = asm.offset
@@ -140,7 +153,7 @@ def compile_function(module: Module, offsets: VMOffsets, func_index: int,
         masm.mark(loop_offset)
         _emit_frame_setup(cg, size, saves)
         for i, (off, _ty) in enumerate(osr.locals + osr.stack):
-            asm.mov_rm(R11, Mem(RDX, disp=16 * i), 64)
+            asm.mov_rm(R11, Mem(RBX, disp=16 * i), 64)     # the wrapper's cells
             asm.mov_mr(Mem(RBP, disp=off), R11, 64)
         asm.jmp(cg.osr_labels[loop_offset])
 
@@ -163,8 +176,9 @@ def compile_function(module: Module, offsets: VMOffsets, func_index: int,
 
 def _emit_frame_setup(cg: CodeGen, size: int, saves) -> None:
     """push rbp; mov rbp, rsp; sub rsp, size; stack check against the callee
-    vmctx (rdi); save callee-saved registers; r14 = vmctx."""
-    asm = cg.asm
+    vmctx (rdi); save callee-saved registers; r14 = vmctx; keep the
+    return-area pointer (several results) in its slot."""
+    asm, frame = cg.asm, cg.frame
     asm.push_r(RBP)
     asm.mov_rr(RBP, RSP, 64)
     if size:
@@ -174,19 +188,35 @@ def _emit_frame_setup(cg: CodeGen, size: int, saves) -> None:
     for r, off in saves:
         asm.mov_mr(Mem(RBP, disp=off), r, 64)
     asm.mov_rr(VMCTX_REG, RDI, 64)
+    loc = frame.retptr_loc
+    if loc is not None:
+        if loc.reg is not None:
+            asm.mov_mr(frame.retptr, loc.reg, 64)
+        else:
+            cg.masm.copy_slot(I64, frame.retptr, frame.stack_param(loc))
 
 
 def _emit_array_entry(cg: CodeGen, native_label: int, load_params: bool) -> None:
     """f(callee_vmctx, caller_vmctx, values, n): call `native_label` with the
-    params loaded from the cells (or, for an OSR entry, with rdx = values
-    untouched) and store the result into cell 0."""
+    params loaded from the cells (or, for an OSR entry, with rbx = values for
+    the OSR prologue to read) and store the results into cells 0.. (several
+    results come back through a return area in this frame)."""
     asm, masm, frame = cg.asm, cg.masm, cg.frame
     results = cg.ftype.results
+    area = 0 if len(results) < 2 else -(-8 * len(results) // 16) * 16
+    sas = frame.stack_arg_size
     asm.push_r(RBP)
     asm.mov_rr(RBP, RSP, 64)
     asm.push_r(RBX)
-    asm.sub_ri(RSP, 8 + frame.stack_arg_size, 64)
+    asm.sub_ri(RSP, 8 + sas + area, 64)
     asm.mov_rr(RBX, RDX, 64)
+    loc = frame.retptr_loc
+    if loc is not None:
+        if loc.reg is not None:
+            asm.lea_rm(loc.reg, Mem(RSP, disp=sas), 64)
+        else:
+            asm.lea_rm(R11, Mem(RSP, disp=sas), 64)
+            asm.mov_mr(Mem(RSP, disp=loc.stack), R11, 64)
     for i, loc in enumerate(frame.param_locs if load_params else ()):
         ty = frame.params[i]
         cell = Mem(RBX, disp=16 * i)
@@ -196,7 +226,15 @@ def _emit_array_entry(cg: CodeGen, native_label: int, load_params: bool) -> None
             asm.mov_rm(R11, cell, 64)
             asm.mov_mr(Mem(RSP, disp=loc.stack), R11, 64)
     asm.call_label(native_label)
-    if results:
+    if len(results) > 1:
+        for i, ty in enumerate(results):
+            asm.mov_rm(RAX, Mem(RSP, disp=sas + 8 * i), 64)
+            if ty is I32:
+                asm.movsxd_rr(RAX, RAX)
+            elif ty is F32:
+                asm.mov_rr(RAX, RAX, 32)
+            asm.mov_mr(Mem(RBX, disp=16 * i), RAX, 64)
+    elif results:
         ty = results[0]
         if ty is I32:
             asm.movsxd_rr(RAX, RAX)

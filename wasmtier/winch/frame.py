@@ -2,8 +2,13 @@
 
 Native ABI (ARCHITECTURE.md): System V with two leading pointer arguments,
 `f(callee_vmctx, caller_vmctx, params...)`; integer params in rdx, rcx, r8,
-r9 then the stack, float params in xmm0..xmm7 then the stack; the result in
-rax or xmm0.  The callee's vmctx moves to r14 (pinned) for the whole body.
+r9 then the stack, float params in xmm0..xmm7 then the stack; one result in
+rax or xmm0.  A function with several results takes a hidden last integer
+argument, the address of a return area of 8-byte words, and stores every
+result there (raw slot bits: i32/f32 in the low 4 bytes); rax is then
+undefined.  (ARCHITECTURE.md says "first result in rax/xmm0, further
+results through a return area"; all through the area keeps one path.)
+The callee's vmctx moves to r14 (pinned) for the whole body.
 
 Frame (8-byte slots, rbp-relative; rbp is the frame pointer):
 
@@ -18,8 +23,10 @@ Frame (8-byte slots, rbp-relative; rbp is the frame pointer):
       | local 1                       |  [rbp - 16]
       | ...                           |
       | local L-1                     |  [rbp - 8*L]
+      | return-area pointer           |  [rbp - 8*(L+1)]  (several results only)
       +-------------------------------+
-      | stack slot 0                  |  [rbp - 8*(L+1)]   value-stack entry 0
+      | stack slot 0                  |  [rbp - 8*(L+E+1)] value-stack entry 0 (E: 1
+      |                               |  with a return-area pointer, else 0)
       | stack slot 1                  |
       | ...  (max_depth slots)        |
       +-------------------------------+
@@ -56,19 +63,30 @@ __all__ = ["Frame", "param_locs"]
 SLOT = 8
 
 
-def param_locs(params) -> tuple[list[ArgLoc], int]:
-    """Locations of the wasm params (after the two vmctx pointers)."""
+def param_locs(params, results=()) -> tuple[list[ArgLoc], int]:
+    """Locations of the wasm params (after the two vmctx pointers) and, for a
+    type with several results, of the return-area pointer (a last, hidden
+    integer argument): (locations, stack argument bytes)."""
     classes = ["i", "i"] + ["f" if t in (ValType.F32, ValType.F64) else "i" for t in params]
+    if len(results) > 1:
+        classes.append("i")
     locs, stack = assign_args(classes)
     return locs[2:], stack
 
 
 class Frame:
-    def __init__(self, params, locals_):
+    def __init__(self, params, locals_, results=()):
         self.params = tuple(params)
         self.local_types = tuple(params) + tuple(locals_)
         self.num_locals = len(self.local_types)
-        self.param_locs, self.stack_arg_size = param_locs(self.params)
+        locs, self.stack_arg_size = param_locs(self.params, results)
+        self.param_locs = locs[:len(self.params)]
+        # Several results: all of them go to the caller's return area, whose
+        # address arrives as a hidden last argument and is kept in the slot
+        # right below the locals.
+        self.retptr_loc = locs[-1] if len(results) > 1 else None
+        self.extra = 1 if self.retptr_loc is not None else 0
+        self.retptr = Mem(RBP, disp=-SLOT * (self.num_locals + 1))
         self._local_mems = [Mem(RBP, disp=-SLOT * (i + 1)) for i in range(self.num_locals)]
         self._slot_mems: list[Mem] = []
         self.max_depth = 0
@@ -80,7 +98,7 @@ class Frame:
         return -SLOT * (index + 1)
 
     def slot_offset(self, depth: int) -> int:
-        return -SLOT * (self.num_locals + depth + 1)
+        return -SLOT * (self.num_locals + self.extra + depth + 1)
 
     def slot(self, depth: int) -> Mem:
         """Frame slot of value-stack entry `depth` (records the high-water mark)."""
@@ -96,7 +114,7 @@ class Frame:
 
     def layout(self, saved: list[Reg]) -> tuple[int, list[tuple[Reg, int]]]:
         """Frame size below rbp, and the rbp offset of each saved register."""
-        top = SLOT * (self.num_locals + self.max_depth)
+        top = SLOT * (self.num_locals + self.extra + self.max_depth)
         saves = [(r, -(top + SLOT * (i + 1))) for i, r in enumerate(saved)]
         size = top + SLOT * len(saved)
         return -(-size // 16) * 16, saves

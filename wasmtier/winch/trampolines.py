@@ -16,7 +16,8 @@ store:
                                       sign-extended, f32 bits zero-extended)
     wasmtier_callout(funcref, caller_vmctx, rsp, cells)    ; Python
     test eax, eax; jnz raise
-    cell 0 -> rax / xmm0; leave; ret
+    cell 0 -> rax / xmm0 (several results: cells -> the return area
+    whose address came as the hidden last argument); leave; ret
   raise:
     wasmtier_raise_trap(RAISED_IN_PYTHON)                   ; noreturn
 
@@ -80,14 +81,20 @@ def callout_trampoline(ftype: FuncType, callout_address: int,
                        raise_trap_address: int) -> bytes:
     """Machine code of the callout trampoline for `ftype` (position
     independent: absolute addresses are immediates)."""
-    if len(ftype.results) > 1:
-        raise NotImplementedError("multi-value results")
     asm = Assembler()
     cells = max(len(ftype.params), len(ftype.results), 1)
     asm.push_r(RBP)
     asm.mov_rr(RBP, RSP, 64)
-    asm.sub_ri(RSP, 16 * cells, 64)
-    locs, _ = param_locs(ftype.params)
+    asm.sub_ri(RSP, 16 * cells + 16, 64)         # cells, then the return-area pointer
+    locs, _ = param_locs(ftype.params, ftype.results)
+    multi = len(ftype.results) > 1
+    if multi:
+        loc = locs[-1]
+        if loc.reg is not None:
+            asm.mov_mr(Mem(RSP, disp=16 * cells), loc.reg, 64)
+        else:
+            asm.mov_rm(R11, Mem(RBP, disp=16 + loc.stack), 64)
+            asm.mov_mr(Mem(RSP, disp=16 * cells), R11, 64)
     for i, (ty, loc) in enumerate(zip(ftype.params, locs)):
         cell = Mem(RSP, disp=16 * i)
         if loc.reg is not None:
@@ -107,7 +114,12 @@ def callout_trampoline(ftype: FuncType, callout_address: int,
     asm.test_rr(RAX, RAX, 32)
     fail = asm.new_label()
     asm.jcc(Cond.NE, fail)
-    if ftype.results:
+    if multi:
+        asm.mov_rm(R11, Mem(RSP, disp=16 * cells), 64)
+        for i in range(len(ftype.results)):
+            asm.mov_rm(RAX, Mem(RSP, disp=16 * i), 64)
+            asm.mov_mr(Mem(R11, disp=8 * i), RAX, 64)
+    elif ftype.results:
         ty = ftype.results[0]
         load_cell(asm, ty, XMM0 if ty in (F32, F64) else RAX, Mem(RSP))
     asm.mov_rr(RSP, RBP, 64)
