@@ -108,6 +108,8 @@ class CodeGen:
         self.guard_pages = guard_pages
         self.raise_label: int | None = None
         self.tail_label: int | None = None   # the tail-call stub (compile.py)
+        self.next_op: str | None = None      # the operator after the current one
+        self.pending_cc: Cond | None = None  # a compare fused into the next br_if / if
         self.late_stubs: list = []      # (label, emit): out-of-line code after the body
         self.masm = MacroAssembler()
         self.asm = self.masm.asm
@@ -134,8 +136,11 @@ class CodeGen:
             masm.mark(self.body.offset)
             self.epoch_check()
         handlers = _HANDLERS
-        for ins in self.body.instrs:
+        instrs = self.body.instrs
+        last = len(instrs) - 1
+        for i, ins in enumerate(instrs):
             name = ins.op.name
+            self.next_op = instrs[i + 1].op.name if i < last else None
             if not self.reachable:
                 if name in ("block", "loop", "if"):
                     self.skip += 1
@@ -159,6 +164,21 @@ class CodeGen:
         assert not self.controls, "unbalanced control stack"
 
     # -- control helpers
+    def fuse_condition(self, cc: Cond, reg) -> bool:
+        """A compare followed by br_if / if leaves its condition in the flags
+        (`pending_cc`) instead of materializing 0/1: the branch consumes it.
+        Only moves are emitted in between (spill_all), which keep the flags."""
+        if self.next_op in ("br_if", "if"):
+            self.ctx.free(reg)
+            self.pending_cc = cc
+            return True
+        return False
+
+    def take_condition(self) -> Cond:
+        """The fused compare's condition (the branch consumes it)."""
+        cc, self.pending_cc = self.pending_cc, None
+        return cc
+
     def epoch_check(self) -> None:
         """Trap INTERRUPT once the engine's epoch reached the store's deadline
         (Config.epoch_interruption; at function entry and loop headers, as
@@ -295,14 +315,19 @@ def _loop(cg, ins, arg):
 def _if(cg, ins, arg):
     bt = ins.imm
     ctx = cg.ctx
-    c = ctx.pop_to_reg()
-    ctx.spill_all()
-    cg.asm.test_rr(c, c, 32)
-    ctx.free(c)
+    if cg.pending_cc is not None:
+        cc = cg.take_condition()
+        ctx.spill_all()
+    else:
+        c = ctx.pop_to_reg()
+        ctx.spill_all()
+        cg.asm.test_rr(c, c, 32)
+        ctx.free(c)
+        cc = Cond.NE
     f = ControlFrame(IF, bt.params, bt.results, cg.block_height(bt), cg.masm.new_label(),
                      True, ins.offset)
     f.else_label = cg.masm.new_label()
-    cg.asm.jcc(Cond.E, f.else_label)
+    cg.asm.jcc(cc.invert(), f.else_label)
     cg.controls.append(f)
 
 
@@ -368,18 +393,23 @@ def _return(cg, ins, arg):
 def _br_if(cg, ins, arg):
     ctx, asm = cg.ctx, cg.asm
     f = cg.controls[-1 - ins.imm]
-    c = ctx.pop_to_reg()
-    ctx.spill_all()
-    asm.test_rr(c, c, 32)
-    ctx.free(c)
+    if cg.pending_cc is not None:
+        cc = cg.take_condition()
+        ctx.spill_all()
+    else:
+        c = ctx.pop_to_reg()
+        ctx.spill_all()
+        asm.test_rr(c, c, 32)
+        ctx.free(c)
+        cc = Cond.NE
     if cg.needs_stub(f):
         skip = cg.masm.new_label()
-        asm.jcc(Cond.E, skip)
+        asm.jcc(cc.invert(), skip)
         cg.emit_branch(f)
         cg.masm.bind(skip)
     else:
         f.targeted = True
-        asm.jcc(Cond.NE, f.label)
+        asm.jcc(cc, f.label)
 
 
 def _br_table(cg, ins, arg):
@@ -692,6 +722,8 @@ def _icmp(cg, ins, arg):
         a = ctx.pop_to_reg()
         asm.cmp_rr(a, b, size)
         ctx.free(b)
+    if cg.fuse_condition(cc, a):
+        return
     cg.masm.setcc_zx(cc, a)
     ctx.push_reg(I32, a)
 
@@ -699,6 +731,8 @@ def _icmp(cg, ins, arg):
 def _eqz(cg, ins, ty):
     a = cg.ctx.pop_to_reg()
     cg.asm.test_rr(a, a, SIZE[ty])
+    if cg.fuse_condition(Cond.E, a):
+        return
     cg.masm.setcc_zx(Cond.E, a)
     cg.ctx.push_reg(I32, a)
 
