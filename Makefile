@@ -21,6 +21,8 @@ $(STAMP): pyproject.toml Makefile
 
 run: install
 	$(VENV)/bin/wasmtier run --stats programs/hello/primes.wasm
+	# A longer run: its hot loop moves from the interpreter to tier 1 (OSR).
+	$(VENV)/bin/wasmtier run --stats --tier-log /dev/stderr --invoke run programs/mandel.wasm 300
 
 test: install
 	$(PY) -c "from wasmtier.interp import loop; loop.warm()"
@@ -31,6 +33,7 @@ fuzz: install
 
 bench: install
 	$(PY) benches/bench_interp.py --table
+	$(PY) benches/bench_baseline.py --table
 
 clean:
 	rm -rf $(VENV) .pytest_cache .benchmarks

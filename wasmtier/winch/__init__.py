@@ -7,8 +7,13 @@ Module map (one abstraction each, see their docstrings):
     frame.py      frame layout (saved rbp, locals, value-stack slots, saves) and param ABI
     masm.py       MacroAssembler: what the compiler wants, over x64.Assembler
     control.py    control frames (block/loop/if/else): stack state at entry and exit
-    codegen.py    the operator visitor (CodeGen) and the Context that ties it together
-    compile.py    compile_function(module, offsets, func_index) -> CompiledFunction
+    context.py    Context: register set + value stack + frame + masm
+    codegen.py    the operator visitor (CodeGen): numeric, control flow, memory, refs
+    calls.py      calls (direct, indirect, tail) through VMFuncRefs; bulk memory; libcalls
+    trampolines.py  per-type callout trampolines (native ABI -> Python) and the raise path
+    compile.py    compile_function(module, offsets, func_index) -> CompiledFunction:
+                  body, epilogue, tail stub, prologue, array entry, OSR entries
+    harness.py    NativeRunner: install and run compiled functions outside a store
 
 The entry point is `compile_function`; everything else is an implementation
 detail that the tier manager does not touch.
