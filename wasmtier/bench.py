@@ -56,6 +56,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from . import cliargs
+
 SMALL_ENV = "WASM_BENCH_USE_SMALL_WORKLOAD"
 # Plot style per event kind: (marker, colour, label).
 EVENT_STYLE = {
@@ -68,13 +70,6 @@ EVENT_STYLE = {
 TABLE_KINDS = ("threshold", "compile_start", "compile_end", "compile_failed", "publish", "osr")
 
 
-def _cli():
-    # Imported when used, not at module level: cli.py imports this module
-    # while it is itself being imported (and may be running as __main__).
-    from . import cli
-    return cli
-
-
 def add_bench_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "bench", help="warm-up report: iteration times as functions tier up",
@@ -84,7 +79,7 @@ def add_bench_parser(subparsers) -> None:
     parser.add_argument("file", metavar="FILE", type=Path)
     parser.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
                         help="arguments passed to the guest (argv[1:]) or to --invoke")
-    _cli().add_config_arguments(parser)
+    cliargs.add_config_arguments(parser)
     parser.add_argument("--iterations", type=int, default=20, metavar="N",
                         help="number of iterations (default: 20)")
     parser.add_argument("--seconds", type=float, default=None, metavar="S",
@@ -102,12 +97,11 @@ def add_bench_parser(subparsers) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    cli = _cli()
-    # When cli.py runs as __main__ its UsageError is another class than
-    # wasmtier.cli's: report our own usage errors here.
+    # Our own usage errors are reported here, so the command behaves the same
+    # whether cli.py runs as __main__ or not.
     try:
-        return _bench(args, cli)
-    except cli.UsageError as exc:
+        return _bench(args)
+    except cliargs.UsageError as exc:
         print(f"wasmtier bench: error: {exc}", file=sys.stderr)
         return 2
 
@@ -116,36 +110,36 @@ class _GuestError(Exception):
     """The guest failed (trap, non-zero exit): reported as one line, exit 1."""
 
 
-def _bench(args: argparse.Namespace, cli) -> int:
+def _bench(args: argparse.Namespace) -> int:
     import wasmtier
 
     if args.iterations < 1:
-        raise cli.UsageError("--iterations must be at least 1")
+        raise cliargs.UsageError("--iterations must be at least 1")
     if args.seconds is not None and args.seconds <= 0:
-        raise cli.UsageError("--seconds must be positive")
-    settings = cli.parse_config_settings(args.config)
+        raise cliargs.UsageError("--seconds must be positive")
+    settings = cliargs.parse_config_settings(args.config)
     try:
-        config = cli.make_config(args.tier, settings)
+        config = cliargs.make_config(args.tier, settings)
         engine = wasmtier.Engine(config)
     except (TypeError, ValueError, wasmtier.WasmtimeError) as exc:
-        raise cli.UsageError(f"bad configuration: {exc}") from None
+        raise cliargs.UsageError(f"bad configuration: {exc}") from None
     if not args.file.is_file():
-        raise cli.UsageError(f"no such file: {args.file}")
+        raise cliargs.UsageError(f"no such file: {args.file}")
     try:
         module = wasmtier.Module.from_file(engine, str(args.file))
     except FileNotFoundError:
-        raise cli.UsageError(f"no such file: {args.file}") from None
+        raise cliargs.UsageError(f"no such file: {args.file}") from None
     except wasmtier.WasmtimeError as exc:
         print(f"wasmtier bench: error: {args.file}: {_one_line(exc)}", file=sys.stderr)
         return 1
     try:
         store = wasmtier.Store(engine)   # the log's clock starts here
     except (TypeError, ValueError) as exc:
-        raise cli.UsageError(f"bad configuration: {exc}") from None
+        raise cliargs.UsageError(f"bad configuration: {exc}") from None
     tiers = store._tiers
     try:
         try:
-            iterations, stopped_by, sightglass = _iterate(args, cli, wasmtier, store, module)
+            iterations, stopped_by, sightglass = _iterate(args, wasmtier, store, module)
         except _GuestError as exc:
             print(f"wasmtier bench: error: {args.file}: {exc}", file=sys.stderr)
             return 1
@@ -189,7 +183,7 @@ def _one_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _iterate(args, cli, wasmtier, store, module):
+def _iterate(args, wasmtier, store, module):
     """Run the iterations; ([{"i", "start", "seconds", "wall"}...], why it
     stopped, whether the program is a Sightglass benchmark)."""
     sightglass = any(imp.module == "bench" and imp.name in ("start", "end")
@@ -202,7 +196,7 @@ def _iterate(args, cli, wasmtier, store, module):
     for spec in args.dir:
         host, _, guest = spec.partition("::")
         if not os.path.isdir(host):
-            raise cli.UsageError(f"--dir: no such directory: {host}")
+            raise cliargs.UsageError(f"--dir: no such directory: {host}")
         wasi.preopen_dir(host, guest or host)
     wasi.stdout_file = os.devnull
     wasi.stderr_file = os.devnull
@@ -227,16 +221,16 @@ def _iterate(args, cli, wasmtier, store, module):
     def export(instance, name):
         exports = instance.exports(store)
         if name not in exports:
-            raise cli.UsageError(f"{args.file} has no export named {name!r}")
+            raise cliargs.UsageError(f"{args.file} has no export named {name!r}")
         func = exports[name]
         if not isinstance(func, wasmtier.Func):
-            raise cli.UsageError(f"export {name!r} is not a function")
+            raise cliargs.UsageError(f"export {name!r} is not a function")
         return func
 
     invoke_func = params = None
     if args.invoke:
         invoke_func = export(linker.instantiate(store, module), args.invoke)
-        params = cli._invoke_args(invoke_func.type(store), args.args)
+        params = cliargs.invoke_args(invoke_func.type(store), args.args)
 
     t0 = store._tiers.log.t0
     began = time.perf_counter()

@@ -15,50 +15,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
-TIERS = ("interp", "baseline", "opt", "auto")
+from .bench import add_bench_parser
+from .cliargs import (UsageError, add_config_arguments, invoke_args, make_config,
+                      parse_config_settings)
 
-
-class UsageError(Exception):
-    """Bad input from the user: reported as one line, exit code 2."""
-
-
-def parse_config_value(text: str) -> Any:
-    """``-C`` values: true/false -> bool, then int (0x.. allowed), float,
-    else the string itself."""
-    lowered = text.lower()
-    if lowered in ("true", "yes", "on"):
-        return True
-    if lowered in ("false", "no", "off"):
-        return False
-    try:
-        return int(text, 0)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
-def parse_config_settings(settings: Sequence[str]) -> dict[str, Any]:
-    parsed = {}
-    for setting in settings:
-        key, sep, value = setting.partition("=")
-        if not sep or not key:
-            raise UsageError(f"-C expects KEY=VALUE, got {setting!r}")
-        parsed[key.strip()] = parse_config_value(value.strip())
-    return parsed
-
-
-def add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    """Engine options shared by every subcommand that runs wasm."""
-    parser.add_argument("--tier", choices=TIERS, default=None,
-                        help="engine strategy (Config.strategy); default: the engine's")
-    parser.add_argument("-C", dest="config", action="append", default=[], metavar="KEY=VALUE",
-                        help="set a Config attribute (repeatable); values parse as "
-                             "bool/int/float/str")
 
 
 # --------------------------------------------------------------------------
@@ -131,22 +93,6 @@ def cmd_spectest(args: argparse.Namespace) -> int:
 # run
 
 
-def make_config(tier: str | None, settings: dict[str, Any]):
-    import wasmtier
-
-    config = wasmtier.Config()
-    if tier is not None:
-        config.strategy = tier
-    for key, value in settings.items():
-        if not hasattr(config, key):
-            raise UsageError(f"unknown Config setting {key!r}")
-        try:
-            setattr(config, key, value)
-        except (TypeError, ValueError) as exc:
-            raise UsageError(f"-C {key}={value!r}: {exc}") from None
-    return config
-
-
 def add_run_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "run", help="run a WebAssembly program (.wasm or .wat)",
@@ -174,21 +120,6 @@ def add_run_parser(subparsers) -> None:
                         help="write every tier event (threshold, compile, publish, osr) "
                              "to FILE, one JSON object per line (Config.tier_log)")
     parser.set_defaults(run=cmd_run)
-
-
-def _invoke_args(func_type, texts: list[str]) -> list:
-    from wasmtier.wasm.types import ValType as V
-
-    if len(texts) != len(func_type.core.params):
-        raise UsageError(f"the export takes {len(func_type.core.params)} arguments, "
-                         f"{len(texts)} given")
-    out = []
-    for ty, text in zip(func_type.core.params, texts):
-        try:
-            out.append(int(text, 0) if ty in (V.I32, V.I64) else float(text))
-        except ValueError:
-            raise UsageError(f"cannot read {text!r} as {ty}") from None
-    return out
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -248,7 +179,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         func = exports[name]
         if not isinstance(func, wasmtier.Func):
             raise UsageError(f"export {name!r} is not a function")
-        params = _invoke_args(func.type(store), args.args) if args.invoke else []
+        params = invoke_args(func.type(store), args.args) if args.invoke else []
         result = func(store, *params)
         if args.invoke and result is not None:
             print(result)
@@ -321,7 +252,6 @@ def print_stats(store, elapsed: float, out) -> None:
 
 # --------------------------------------------------------------------------
 
-from .bench import add_bench_parser  # noqa: E402
 
 SUBCOMMANDS: list[Callable] = [add_run_parser, add_spectest_parser, add_bench_parser]
 
