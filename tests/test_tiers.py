@@ -250,3 +250,18 @@ def test_epoch_interruption_stops_compiled_loops():
         spin(store)
     timer.join()
     assert info.value.trap_code == wasmtier.TrapCode.INTERRUPT
+
+
+def test_compiled_backtraces_match_the_interpreters():
+    wat = """(module
+      (func $a (export "a") (param i32) (result i32) (call $b (local.get 0)))
+      (func $b (param i32) (result i32) (i32.add (i32.const 1) (call $c (local.get 0))))
+      (func $c (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0))))"""
+    traces = {}
+    for strategy in ("interp", "baseline"):
+        store, ex = make(wat, strategy)
+        with pytest.raises(wasmtier.Trap) as info:
+            ex["a"](store, 0)
+        traces[strategy] = [(f.func_name, f.func_offset) for f in info.value.frames]
+    assert traces["baseline"] == traces["interp"]
+    assert [name for name, _ in traces["baseline"]] == ["c", "b", "a"]

@@ -33,8 +33,8 @@ Departures from ARCHITECTURE.md: the "jump table" is the native-entry word
 of each VMFuncRef (one per instance and function), not a separate slot
 array; the OSR buffer is the array-call cells (locals, then the operand
 stack), so VMCTX_OSR_BUFFER stays unused.  The backtrace of a trap in
-compiled code names only the trapping function (frames below it are gone by
-the time the landing pad returns) plus the interpreted frames above the entry.
+compiled code comes from the rbp chain the signal handler walked (up to 64
+frames, innermost first); trampolines and C frames are left out.
 """
 
 from __future__ import annotations
@@ -168,22 +168,25 @@ class NativeCode:
                 raise RuntimeError("compiled code unwound without a pending exception")
             raise exc
         code = TrapCode(code)
-        frames = []
-        frame = self.frame_at(read_u64(vmctx + VMCTX_TRAP_PC))
-        if frame is not None:
-            frames.append(frame)
-        trap = Trap.from_code(code, frames)
+        pcs = signals.trap_frames() or [read_u64(vmctx + VMCTX_TRAP_PC)]
+        # the first is the trapping pc, the others return addresses (-1: the call)
+        frames = [self.frame_at(pc if i == 0 else pc - 1, i > 0) for i, pc in enumerate(pcs)]
+        trap = Trap.from_code(code, [f for f in frames if f is not None])
         if code is TrapCode.INDIRECT_CALL_TO_NULL:    # as tier 0 words it
             index = read_u64(vmctx + VMCTX_TRAP_ARG)
             trap = Trap(f"{trap.message} {index}", code, trap.frames)
         raise trap
 
-    def frame_at(self, pc: int) -> Frame | None:
+    def frame_at(self, pc: int, call_site: bool = False) -> Frame | None:
+        """The wasm frame of `pc` in compiled code; None outside it, and for a
+        call site in an entry stub (array / OSR entries calling the body)."""
         i = bisect.bisect_right(self._by_pc, pc, key=lambda t: t[0]) - 1
         if i < 0:
             return None
         inst = self._by_pc[i][1]
         if pc >= inst.base + len(inst.cf.code):
+            return None
+        if call_site and pc - inst.base >= inst.cf.array_entry:
             return None
         cf, module = inst.cf, inst.module
         site = cf.trap_at(pc - inst.base)

@@ -51,6 +51,7 @@ uint64_t wasmtier_trap_count(void);
 uintptr_t wasmtier_current_vmctx(void);
 const char *wasmtier_shim_tag(void);
 uintptr_t wasmtier_stack_limit(void);
+size_t wasmtier_trap_frames(uintptr_t *out, size_t max);
 extern "Python" int wasmtier_callout(uintptr_t funcref, uintptr_t caller_vmctx,
                                      uintptr_t values, size_t n);
 extern "Python" int wasmtier_libcall(uintptr_t vmctx, uint64_t id, uintptr_t args);
@@ -178,6 +179,11 @@ __asm__(
    dlopen'ed module is already allocated when the handler reads it. */
 static __thread uintptr_t tls_vmctx;
 static __thread uintptr_t tls_stack_limit;   /* set by the outermost entry */
+/* The last trap's pc and the return addresses of the frames below the entry
+   (JIT frames keep rbp chains), innermost first: the wasm backtrace. */
+#define WASMTIER_TRAP_FRAMES 64
+static __thread uintptr_t tls_trap_pcs[WASMTIER_TRAP_FRAMES];
+static __thread size_t tls_trap_npcs;
 static __thread int tls_thread_ready;
 
 static pthread_key_t altstack_key;
@@ -410,6 +416,20 @@ static void trap_handler(int sig, siginfo_t *info, void *ctx)
     uintptr_t vm = tls_vmctx;
     VMCTX_WORD(vm, VMCTX_TRAP_CODE) = code;
     VMCTX_WORD(vm, VMCTX_TRAP_PC) = pc;
+    {   /* walk the rbp chain between the faulting frame and the entry frame */
+        uintptr_t entry_rsp = (uintptr_t)VMCTX_WORD(vm, VMCTX_ENTRY_RSP);
+        uintptr_t fp = (uintptr_t)regs[REG_RBP], low = (uintptr_t)regs[REG_RSP];
+        size_t n = 0;
+        tls_trap_pcs[n++] = pc;
+        while (n < WASMTIER_TRAP_FRAMES && (fp & 7) == 0 && fp >= low && fp < entry_rsp) {
+            const uintptr_t *frame = (const uintptr_t *)fp;
+            tls_trap_pcs[n++] = frame[1];
+            if (frame[0] <= fp)
+                break;
+            fp = frame[0];
+        }
+        tls_trap_npcs = n;
+    }
     regs[REG_RSP] = (greg_t)VMCTX_WORD(vm, VMCTX_ENTRY_RSP);
     regs[REG_RIP] = (greg_t)(uintptr_t)wasmtier_landing_pad;
     atomic_fetch_add_explicit(&trap_count, 1, memory_order_relaxed);
@@ -472,6 +492,13 @@ int wasmtier_call(uintptr_t fn, uintptr_t vmctx, uintptr_t caller_vmctx,
     return rc;
 }
 
+size_t wasmtier_trap_frames(uintptr_t *out, size_t max)
+{
+    size_t n = tls_trap_npcs < max ? tls_trap_npcs : max;
+    memcpy(out, tls_trap_pcs, n * sizeof *out);
+    return n;
+}
+
 /* The current thread's wasm stack limit (0 outside wasm). */
 uintptr_t wasmtier_stack_limit(void) { return tls_stack_limit; }
 
@@ -485,6 +512,7 @@ __attribute__((noreturn, noinline)) void wasmtier_raise_trap(uint64_t code)
         abort();                        /* no entry on this thread */
     VMCTX_WORD(vm, VMCTX_TRAP_CODE) = code;
     VMCTX_WORD(vm, VMCTX_TRAP_PC) = (uint64_t)(uintptr_t)__builtin_return_address(0);
+    tls_trap_npcs = 0;
     wasmtier_unwind((uintptr_t)VMCTX_WORD(vm, VMCTX_ENTRY_RSP));
 }
 

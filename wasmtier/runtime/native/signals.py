@@ -247,6 +247,16 @@ def trap_count() -> int:
     return lib().wasmtier_trap_count()
 
 
+def trap_frames(max_frames: int = 64) -> list[int]:
+    """The calling thread's last trap in JIT code: its pc, then the return
+    address of every frame up to the entry (innermost first; the handler
+    walks the rbp chain).  Empty after a `wasmtier_raise_trap`."""
+    f = ffi()
+    buf = f.new("uintptr_t[]", max_frames)
+    n = lib().wasmtier_trap_frames(buf, max_frames)
+    return [int(buf[i]) for i in range(n)]
+
+
 def stack_limit() -> int:
     """The calling thread's wasm stack limit (0 when no wasm is running on it)."""
     return lib().wasmtier_stack_limit()
