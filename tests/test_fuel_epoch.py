@@ -1,8 +1,11 @@
-"""Fuel and epoch interruption on tier 0.
+"""Fuel and epoch interruption on every tier.
 
 Fuel is pinned against wasmtime: for every program of programs/ and every
 recorded input, the fuel wasmtier consumes equals the fuel wasmtime consumed
-(recorded in programs/expected.json by programs/record_expected.py).
+(recorded in programs/expected.json by programs/record_expected.py) -- on
+tier 0, on tier 1 ("baseline"), and tiered with a low threshold ("auto":
+the run crosses from tier 0 to tier 1 by OSR in the middle of a loop, and
+the count must still be exact).
 """
 
 from __future__ import annotations
@@ -37,19 +40,27 @@ def fuel_store(**config):
     return wasmtime.Store(wasmtime.Engine(cfg))
 
 
+TIERS = {"interp": {"strategy": "interp"}, "baseline": {"strategy": "baseline"},
+         "auto": {"strategy": "auto", "tier_up_baseline": 40, "background_compile": False}}
+
+
+@pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("name, n, value, fuel", CASES,
                          ids=[f"{c[0]}-{c[1]}" for c in CASES])
-def test_fuel_matches_wasmtime(name, n, value, fuel):
-    store = fuel_store(consume_fuel=True)
+def test_fuel_matches_wasmtime(name, n, value, fuel, tier):
+    store = fuel_store(consume_fuel=True, **TIERS[tier])
     store.set_fuel(10**12)
     module = wasmtime.Module.from_file(store.engine, str(PROGRAMS / EXPECTED[name]["wasm"]))
     run = wasmtime.Instance(store, module, []).exports(store)["run"]
     assert run(store, n) == value
     assert 10**12 - store.get_fuel() == fuel
+    if tier != "interp" and fuel > 10_000:
+        assert store._tiers.published        # the hot code did run compiled
 
 
-def test_out_of_fuel_traps_and_store_recovers():
-    store = fuel_store(consume_fuel=True)
+@pytest.mark.parametrize("tier", TIERS)
+def test_out_of_fuel_traps_and_store_recovers(tier):
+    store = fuel_store(consume_fuel=True, **TIERS[tier])
     count = wasmtime.Instance(store, wasmtime.Module(store.engine, LOOP), []).exports(store)["count"]
     store.set_fuel(100)
     with pytest.raises(wasmtime.Trap) as info:

@@ -176,13 +176,27 @@ def test_interp_strategy_never_compiles():
     assert store._tiers.tier_of(sid_of(ex["fac"])) == "interp"
 
 
-def test_fuel_keeps_everything_on_tier_0_and_says_so():
-    store, ex = make(CALLS, "baseline", consume_fuel=True)
-    store.set_fuel(10_000)
-    assert ex["fac"](store, 5) == 120
-    assert store._tiers.tier_of(sid_of(ex["fac"])) == "interp"
-    failed = kinds(store, "compile_failed")
-    assert failed and all(e["reason"] == "fuel metering runs on tier 0 only" for e in failed)
+def test_fuel_is_metered_in_compiled_code_and_across_osr():
+    """Fuel is one store-wide counter: tier 0 and tier 1 charge the same
+    regions, also when a frame moves between them by OSR."""
+    used = {}
+    for strategy, extra in (("interp", {}), ("baseline", {}),
+                            ("auto", {"tier_up_baseline": 0, "background_compile": False})):
+        store, ex = make(LONG_LOOP, strategy, consume_fuel=True, **extra)
+        store.set_fuel(10**9)
+        assert ex["sum"](store, 5000) == 3 * 5000 * 5001 // 2
+        used[strategy] = 10**9 - store.get_fuel()
+        if strategy != "interp":
+            assert store._tiers.tier_of(sid_of(ex["sum"])) == "baseline"
+    assert used["baseline"] == used["interp"] == used["auto"]
+    store, ex = make(LONG_LOOP, "baseline", consume_fuel=True)
+    store.set_fuel(1000)
+    with pytest.raises(wasmtier.Trap) as info:
+        ex["sum"](store, 5000)
+    assert info.value.trap_code == wasmtier.TrapCode.OUT_OF_FUEL
+    assert 0 <= store.get_fuel() < 1000
+    store.set_fuel(10**6)
+    assert ex["sum"](store, 10) == 165
 
 
 def test_a_new_instance_of_a_compiled_module_starts_compiled():

@@ -20,10 +20,8 @@ runs out *inside* a region leaves different partial side effects (wasmtier
 charges a region before running it); so after an out-of-fuel trap on either
 side every side is instantiated afresh and the comparison goes on with the
 next export.  Stack exhaustion is likewise a limit of each runtime, not a
-semantic, and is handled the same way.  Tier 1 does not meter fuel, so compiled sides run only calls that finished
-within the fuel budget on wasmtime (they terminate, the semantics being the
-same); as a safety net against a tier-1 bug that loops, they run with epoch
-interruption and a watchdog that bumps the epoch after WATCHDOG_SECONDS.
+semantic, and is handled the same way.  Tier 1 meters fuel exactly as tier 0 does (wasm/fuel.py), so every side
+runs with the same budget.
 
     python tools/differential.py --count 200 [--seed 1] [--tier interp,baseline]
 
@@ -38,7 +36,6 @@ import hashlib
 import random
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +46,6 @@ import wasmtime  # noqa: E402
 import wasmtier  # noqa: E402
 
 FUEL = 200_000
-WATCHDOG_SECONDS = 20.0
 SEED_BYTES = 16384
 SMITH_FLAGS = [
     "--simd-enabled", "false", "--relaxed-simd-enabled", "false", "--threads-enabled", "false",
@@ -109,52 +105,27 @@ class Side:
     store: object
     exports: object
 
-    engine: object = None
-    metered: bool = True   # fuel; else epoch watchdog
-
     @classmethod
     def create(cls, mod, wasm: bytes, strategy: str | None):
         cfg = mod.Config()
-        metered = strategy in (None, "interp")
-        if metered:
-            cfg.consume_fuel = True
-        else:
-            cfg.epoch_interruption = True
+        cfg.consume_fuel = True
         if strategy is not None:
             cfg.strategy = strategy
         engine = mod.Engine(cfg)
         store = mod.Store(engine)
+        store.set_fuel(FUEL)
         module = mod.Module(engine, wasm)
-        if metered:
-            store.set_fuel(FUEL)
-            instance = mod.Instance(store, module, [])
-        else:       # the start function runs under the watchdog too
-            store.set_epoch_deadline(1)
-            watchdog = threading.Timer(WATCHDOG_SECONDS, engine.increment_epoch)
-            watchdog.start()
-            try:
-                instance = mod.Instance(store, module, [])
-            finally:
-                watchdog.cancel()
-        return cls(mod, store, instance.exports(store), engine, metered)
+        instance = mod.Instance(store, module, [])
+        return cls(mod, store, instance.exports(store))
 
     def call(self, name: str, args: list):
-        watchdog = None
-        if self.metered:
-            self.store.set_fuel(FUEL)
-        else:
-            self.store.set_epoch_deadline(1)
-            watchdog = threading.Timer(WATCHDOG_SECONDS, self.engine.increment_epoch)
-            watchdog.start()
+        self.store.set_fuel(FUEL)
         try:
             out = self.exports[name](self.store, *args)
         except self.mod.Trap as trap:
             name = getattr(trap.trap_code, "name", str(trap.trap_code))
             name = TRAP_NAMES.get(name, name)
             return ("trap", SAME_TRAP.get(name, name))
-        finally:
-            if watchdog is not None:
-                watchdog.cancel()
         if out is None:
             out = []
         elif not isinstance(out, list):

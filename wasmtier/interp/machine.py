@@ -54,7 +54,7 @@ import numpy as np
 
 from ..runtime.store import (FUNC_FRAME_SLOTS, FUNC_INTERP_PC, FUNC_NLOCALS,
                              KIND_HOST, StoreCore)
-from ..runtime.memory import write_u64
+from ..runtime.memory import NativeBlock, read_u64, write_u64
 from ..runtime.trap import Frame, Trap, TrapCode
 from . import ops
 from .loop import run
@@ -111,7 +111,9 @@ class Interpreter:
         self.store = store
         self.consume_fuel = consume_fuel
         self.epoch_interruption = epoch_interruption
-        self.fuel = 0  # remaining fuel, shared by every activation of the store
+        # Remaining fuel, shared by every activation of the store and by
+        # compiled code (which reads it through VMCTX_FUEL): an i64 cell.
+        self.fuel_cell = NativeBlock(8)
         self.epoch_address = epoch_address  # the engine's epoch counter (a u64 cell)
         self.epoch_deadline = 0
         self.code = CodeBuffer()
@@ -135,6 +137,14 @@ class Interpreter:
         self.osr_heights: dict[int, dict[int, int]] = {}  # sid -> loop offset -> height
         self._records = None
         self._records_addr = 0
+
+    @property
+    def fuel(self) -> int:
+        return _to_i64(read_u64(self.fuel_cell.addr))
+
+    @fuel.setter
+    def fuel(self, value: int) -> None:
+        write_u64(self.fuel_cell.addr, value)
 
     # -- translation -----------------------------------------------------------------
 

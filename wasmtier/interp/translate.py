@@ -43,15 +43,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..runtime.vmoffsets import VMOffsets
+from ..wasm.fuel import FREE_OPERATORS, REGION_STARTS
 from ..wasm.types import BlockType, FuncType, FunctionBody, Module
 from .ops import BY_NAME, COMPARE, IMMEDIATE_FORMS, OPCODES
 
 _IMMEDIATE_FORMS = frozenset(IMMEDIATE_FORMS)
 # Fuel: operators that cost nothing (Wasmtime's default operator costs), and
 # operators after which control may arrive other than by falling through.
-FREE_OPERATORS = frozenset(("nop", "drop", "block", "loop", "else", "end", "return",
-                            "unreachable"))
-REGION_STARTS = frozenset(("loop", "if", "else", "end", "br_if"))
 _COMMUTATIVE = frozenset(f"{t}.{o}" for t in ("i32", "i64")
                          for o in ("add", "mul", "and", "or", "xor", "eq", "ne"))
 _SWAPPED_COMPARE = {"lt_s": "gt_s", "gt_s": "lt_s", "le_s": "ge_s", "ge_s": "le_s",

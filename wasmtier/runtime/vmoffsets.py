@@ -8,7 +8,8 @@ in Python.
     offset                      field (all little-endian, 8-byte words)
     ------------------------    ------------------------------------------------
     0                           MAGIC ("wasmtier")
-    8                           fuel counter (i64, counts down)
+    8                           pointer to the store's fuel counter (i64, counts
+                                down; compiled code with Config.consume_fuel)
     16                          epoch deadline (u64)
     24                          pointer to the engine's epoch counter
     32                          stack limit (lowest usable rsp for native tiers)

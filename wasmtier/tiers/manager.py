@@ -9,13 +9,15 @@ Strategies (Config.strategy)
     "opt" / "cranelift"      tier 2 does not exist yet: run as "baseline", and
                              `tier_of` says "baseline"
 
-A function tier 1 cannot compile (`NotImplementedError`: multi-value results,
-tail calls, SIMD...) stays on tier 0 under every strategy; so does
-everything when fuel metering is on (tier 1 does not count fuel yet).  Both
-are logged as "compile_failed".  With epoch interruption, tier 1 checks the
-epoch at function entries and loop headers as tier 0 does; the deadline and
-the engine's epoch address are kept in every VMContext that compiled code
-runs with (`_sync_epoch`).
+A function tier 1 cannot compile (`NotImplementedError`: a tail call needing
+more stack-argument bytes than its caller got) stays on tier 0 under every
+strategy; that is logged as "compile_failed".  With fuel metering, tier 1
+charges the same regions as tier 0 from the same counter (the interpreter's
+fuel cell, pointed to by VMCTX_FUEL), so fuel stays exact across tiers; with
+epoch interruption it checks the epoch at function entries and loop headers
+as tier 0 does.  The fuel pointer, the epoch deadline and the engine's epoch
+address are written into every VMContext that compiled code runs with
+(`_sync_vmctx`).
 
 Tier-up ("auto")
 ----------------
@@ -51,7 +53,7 @@ import weakref
 from ..interp.machine import Interpreter
 from ..runtime.memory import write_u64
 from ..runtime.store import KIND_HOST, FuncEntry, StoreCore
-from ..runtime.vmoffsets import VMCTX_EPOCH_DEADLINE, VMCTX_EPOCH_PTR
+from ..runtime.vmoffsets import VMCTX_EPOCH_DEADLINE, VMCTX_EPOCH_PTR, VMCTX_FUEL
 from ..winch.compile import compile_function
 from .log import TierLog
 
@@ -80,13 +82,10 @@ class TierManager:
         self.threshold = tier_up_baseline
         self.eager = strategy in ("baseline", "winch", "opt", "cranelift")
         self.tiering = strategy == "auto"
-        # Why nothing is compiled in this store, if so.
-        self.no_compile_reason = None
-        if consume_fuel:
-            self.no_compile_reason = "fuel metering runs on tier 0 only"
+        self.consume_fuel = consume_fuel
         self.epoch_interruption = epoch_interruption
         self.epoch_address = epoch_address
-        self._epoch_vmctxs: set[int] = set()
+        self._synced_vmctxs: set[int] = set()
         self.native = None
         self.published: dict[int, object] = {}        # sid -> Installed
         self.failed: dict[tuple[int, int], str] = {}   # (id(module), index) -> reason
@@ -115,14 +114,15 @@ class TierManager:
     @epoch_deadline.setter
     def epoch_deadline(self, value: int) -> None:
         self.interp.epoch_deadline = value
-        for vmctx in self._epoch_vmctxs:
+        for vmctx in self._synced_vmctxs:
             write_u64(vmctx + VMCTX_EPOCH_DEADLINE, value)
 
-    def _sync_epoch(self, vmctx: int) -> None:
-        if self.epoch_interruption and vmctx not in self._epoch_vmctxs:
+    def _sync_vmctx(self, vmctx: int) -> None:
+        if vmctx not in self._synced_vmctxs:
+            write_u64(vmctx + VMCTX_FUEL, self.interp.fuel_cell.addr)
             write_u64(vmctx + VMCTX_EPOCH_PTR, self.epoch_address)
             write_u64(vmctx + VMCTX_EPOCH_DEADLINE, self.interp.epoch_deadline)
-            self._epoch_vmctxs.add(vmctx)
+            self._synced_vmctxs.add(vmctx)
 
     # -- running ------------------------------------------------------------------
 
@@ -176,11 +176,6 @@ class TierManager:
             return inst
         module, index, name = entry.instance.module, entry.index, entry.name
         key = (id(module), index)
-        if self.no_compile_reason is not None:
-            if key not in self.failed:
-                self.failed[key] = self.no_compile_reason
-                self.log.event("compile_failed", index, name, reason=self.no_compile_reason)
-            return None
         with self._compile_lock:
             t0 = time.perf_counter()
             native = self._native()
@@ -192,7 +187,8 @@ class TierManager:
                 try:
                     cf = compile_function(module, entry.instance.offsets, index, native.natives,
                                           epoch_checks=self.epoch_interruption,
-                                          guard_pages=self.guard_pages)
+                                          guard_pages=self.guard_pages,
+                                          fuel=self.consume_fuel)
                 except NotImplementedError as exc:
                     self.failed[key] = f"unsupported: {exc}"
                     self.log.event("compile_failed", index, name, reason=self.failed[key])
@@ -201,7 +197,7 @@ class TierManager:
                 self.log.event("compile_end", index, name,
                                ms=round(1000 * (time.perf_counter() - t0), 3),
                                code_bytes=len(cf.code), wasm_bytes=cf.body_bytes)
-            self._sync_epoch(entry.instance.vmctx)
+            self._sync_vmctx(entry.instance.vmctx)
             self.published[entry.sid] = inst
             native.publish(entry, inst)
         self.log.event("publish", index, name)

@@ -41,8 +41,9 @@ from __future__ import annotations
 import struct
 
 from ..runtime.trap import TrapCode
+from ..wasm.fuel import FREE_OPERATORS, REGION_STARTS
 from ..runtime.vmoffsets import (MEMDEF_BASE, MEMDEF_LENGTH, VMCTX_EPOCH_DEADLINE,
-                                 VMCTX_EPOCH_PTR, VMOffsets)
+                                 VMCTX_EPOCH_PTR, VMCTX_FUEL, VMOffsets)
 from ..wasm.types import Module, ValType
 from ..x64.abi import SCRATCH_GPR, SCRATCH_XMM, VMCTX_REG
 from ..x64.encoder import Cond, Mem
@@ -91,7 +92,7 @@ def default_natives() -> NativeAddresses:
 class CodeGen:
     def __init__(self, module: Module, offsets: VMOffsets, func_index: int,
                  natives: NativeAddresses | None = None, epoch_checks: bool = False,
-                 guard_pages: bool = False):
+                 guard_pages: bool = False, fuel: bool = False):
         nimp = module.num_imported_funcs
         if func_index < nimp:
             raise ValueError(f"function {func_index} is imported")
@@ -106,6 +107,9 @@ class CodeGen:
         self.natives = natives if natives is not None else default_natives()
         self.epoch_checks = epoch_checks
         self.guard_pages = guard_pages
+        self.fuel = fuel
+        self.fuel_patches: list[int] = []   # imm32 positions of the open fuel region
+        self.fuel_count = 0                 # operators charged to the open region
         self.raise_label: int | None = None
         self.tail_label: int | None = None   # the tail-call stub (compile.py)
         self.next_op: str | None = None      # the operator after the current one
@@ -132,9 +136,8 @@ class CodeGen:
         masm.bind(self.body_label)
         self.controls.append(ControlFrame(FUNC, (), self.ftype.results, 0, self.epilogue,
                                           True, self.body.offset))
-        if self.epoch_checks:
-            masm.mark(self.body.offset)
-            self.epoch_check()
+        masm.mark(self.body.offset)
+        self.start_region(entry=True)
         handlers = _HANDLERS
         instrs = self.body.instrs
         last = len(instrs) - 1
@@ -161,6 +164,11 @@ class CodeGen:
                 raise NotImplementedError(name)
             fn, arg = entry
             fn(self, ins, arg)
+            if name not in FREE_OPERATORS:
+                self.fuel_count += 1
+            if name in REGION_STARTS and self.controls:
+                self.start_region(loop=ins.offset if name == "loop" else None)
+        self.close_region()
         assert not self.controls, "unbalanced control stack"
 
     # -- control helpers
@@ -178,6 +186,35 @@ class CodeGen:
         """The fused compare's condition (the branch consumes it)."""
         cc, self.pending_cc = self.pending_cc, None
         return cc
+
+    def start_region(self, entry: bool = False, loop: int | None = None) -> None:
+        """Where tier 0 starts a fuel region (function entry, after loop, if,
+        else, end, br_if: interp/translate.py), charge the region's operators
+        before running them (Config.consume_fuel), exactly as tier 0 does, so
+        fuel agrees with the interpreter and with wasmtime; at function entry
+        and loop headers check the epoch.  `loop`: the loop's wasm offset; an
+        OSR entry lands after these checks, since tier 0 made them already."""
+        if self.fuel:
+            self.close_region()
+            self.fuel_count = 1 if entry else 0   # one unit per call, as wasmtime
+            asm = self.asm
+            asm.mov_rm(R11, Mem(VMCTX_REG, disp=VMCTX_FUEL), 64)
+            asm.cmp_mi(Mem(R11), 0x7FFFFFFF, 64)          # imm32 patched by close_region
+            self.fuel_patches = [asm.offset - 4]
+            self.masm.trap_if(Cond.L, TrapCode.OUT_OF_FUEL)
+            asm.sub_mi(Mem(R11), 0x7FFFFFFF, 64)
+            self.fuel_patches.append(asm.offset - 4)
+        if self.epoch_checks and (entry or loop is not None):
+            self.epoch_check()
+        if loop is not None and (self.fuel or self.epoch_checks):
+            label = self.masm.new_label()
+            self.masm.bind(label)
+            self.osr_labels[loop] = label
+
+    def close_region(self) -> None:
+        for pos in self.fuel_patches:
+            self.asm.patch_i32(pos, self.fuel_count)
+        self.fuel_patches = []
 
     def epoch_check(self) -> None:
         """Trap INTERRUPT once the engine's epoch reached the store's deadline
@@ -302,9 +339,7 @@ def _loop(cg, ins, arg):
     cg.masm.bind(header)
     cg.controls.append(ControlFrame(LOOP, bt.params, bt.results, cg.block_height(bt),
                                     header, True, ins.offset))
-    if cg.epoch_checks:
-        cg.epoch_check()
-    cg.osr_labels[ins.offset] = header
+    cg.osr_labels[ins.offset] = header     # moved past fuel/epoch checks by start_region
     cg.osr_maps[ins.offset] = OsrMap(
         [(frame.local_offset(i), t) for i, t in enumerate(frame.local_types)],
         [(frame.slot_offset(d), v.ty) for d, v in enumerate(ctx.stack)])

@@ -87,12 +87,15 @@ class CompiledFunction:
 
 def compile_function(module: Module, offsets: VMOffsets, func_index: int,
                      natives: NativeAddresses | None = None,
-                     epoch_checks: bool = False, guard_pages: bool = False) -> CompiledFunction:
+                     epoch_checks: bool = False, guard_pages: bool = False,
+                     fuel: bool = False) -> CompiledFunction:
     """`guard_pages`: every memory of the instances this code runs with is a
     32-bit guarded reservation (Config.memory_guard_size > 0), so loads and
-    stores rely on the hardware instead of explicit bounds checks."""
+    stores rely on the hardware instead of explicit bounds checks.
+    `epoch_checks` / `fuel`: Config.epoch_interruption / consume_fuel, checked
+    and charged where tier 0 does (codegen.CodeGen.start_region)."""
     t0 = time.perf_counter()
-    cg = CodeGen(module, offsets, func_index, natives, epoch_checks, guard_pages)
+    cg = CodeGen(module, offsets, func_index, natives, epoch_checks, guard_pages, fuel)
     cg.emit_body()
     masm, asm, frame = cg.masm, cg.asm, cg.frame
     saved = [VMCTX_REG] + [r for r in cg.ctx.ra.used_callee_saved if r != VMCTX_REG]

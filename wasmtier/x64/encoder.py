@@ -343,6 +343,11 @@ class Assembler:
             n -= k
 
     # -- labels
+    def patch_i32(self, pos: int, value: int) -> None:
+        """Overwrite the 4-byte immediate at byte `pos` (an imm32 emitted with
+        a placeholder, for a value known only later)."""
+        self.buf[pos:pos + 4] = (value & 0xFFFFFFFF).to_bytes(4, "little")
+
     def new_label(self) -> int:
         self._labels.append(None)
         return len(self._labels) - 1
