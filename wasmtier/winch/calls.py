@@ -284,34 +284,30 @@ def _bulk_operands(cg, regs) -> None:
     ctx.drop(len(regs))
 
 
+def _to_host_address(cg, index: int, offset_reg, def_reg) -> None:
+    """Trap unless [offset, offset + rdx) lies in memory `index`; then turn
+    `offset_reg` into a host address."""
+    base, length = _memory_fields(cg, index, def_reg)
+    cg.asm.lea_rm(R11, Mem(offset_reg, RDX, 1), 64)
+    cg.asm.cmp_rm(R11, length, 64)
+    cg.masm.trap_if(Cond.A, TrapCode.MEMORY_OUT_OF_BOUNDS)
+    cg.asm.add_rm(offset_reg, base, 64)
+
+
 def _memory_copy(cg, ins, arg):
     dst_mem, src_mem = ins.imm
-    asm, masm = cg.asm, cg.masm
     _bulk_operands(cg, (RDI, RSI, RDX))                 # d, s, n
-    src_base, src_len = _memory_fields(cg, src_mem, RAX)
-    asm.lea_rm(R11, Mem(RSI, RDX, 1), 64)
-    asm.cmp_rm(R11, src_len, 64)
-    masm.trap_if(Cond.A, TrapCode.MEMORY_OUT_OF_BOUNDS)
-    asm.add_rm(RSI, src_base, 64)
-    dst_base, dst_len = _memory_fields(cg, dst_mem, RCX)
-    asm.lea_rm(R11, Mem(RDI, RDX, 1), 64)
-    asm.cmp_rm(R11, dst_len, 64)
-    masm.trap_if(Cond.A, TrapCode.MEMORY_OUT_OF_BOUNDS)
-    asm.add_rm(RDI, dst_base, 64)
-    asm.movabs_ri(RAX, cg.natives.memmove)
-    asm.call_r(RAX)
+    _to_host_address(cg, src_mem, RSI, RAX)
+    _to_host_address(cg, dst_mem, RDI, RCX)
+    cg.asm.movabs_ri(RAX, cg.natives.memmove)
+    cg.asm.call_r(RAX)
 
 
 def _memory_fill(cg, ins, arg):
-    asm, masm = cg.asm, cg.masm
     _bulk_operands(cg, (RDI, RSI, RDX))                 # d, val, n
-    base, length = _memory_fields(cg, ins.imm, RCX)
-    asm.lea_rm(R11, Mem(RDI, RDX, 1), 64)
-    asm.cmp_rm(R11, length, 64)
-    masm.trap_if(Cond.A, TrapCode.MEMORY_OUT_OF_BOUNDS)
-    asm.add_rm(RDI, base, 64)
-    asm.movabs_ri(RAX, cg.natives.memset)
-    asm.call_r(RAX)
+    _to_host_address(cg, ins.imm, RDI, RCX)
+    cg.asm.movabs_ri(RAX, cg.natives.memset)
+    cg.asm.call_r(RAX)
 
 
 _LIBCALL_RESULTS = {"memory.grow": I32, "table.size": I32, "table.grow": I32,

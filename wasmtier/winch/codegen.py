@@ -182,10 +182,20 @@ class CodeGen:
             return True
         return False
 
-    def take_condition(self) -> Cond:
-        """The fused compare's condition (the branch consumes it)."""
-        cc, self.pending_cc = self.pending_cc, None
-        return cc
+    def branch_condition(self) -> Cond:
+        """For br_if / if: pop the condition and spill everything (the merge
+        state); the condition code that means "taken": a fused compare's,
+        else `top != 0` (test emitted after the spill; moves keep flags)."""
+        cc = self.pending_cc
+        if cc is not None:
+            self.pending_cc = None
+            self.ctx.spill_all()
+            return cc
+        c = self.ctx.pop_to_reg()
+        self.ctx.spill_all()
+        self.asm.test_rr(c, c, 32)
+        self.ctx.free(c)
+        return Cond.NE
 
     def start_region(self, entry: bool = False, loop: int | None = None) -> None:
         """Where tier 0 starts a fuel region (function entry, after loop, if,
@@ -350,15 +360,7 @@ def _loop(cg, ins, arg):
 def _if(cg, ins, arg):
     bt = ins.imm
     ctx = cg.ctx
-    if cg.pending_cc is not None:
-        cc = cg.take_condition()
-        ctx.spill_all()
-    else:
-        c = ctx.pop_to_reg()
-        ctx.spill_all()
-        cg.asm.test_rr(c, c, 32)
-        ctx.free(c)
-        cc = Cond.NE
+    cc = cg.branch_condition()
     f = ControlFrame(IF, bt.params, bt.results, cg.block_height(bt), cg.masm.new_label(),
                      True, ins.offset)
     f.else_label = cg.masm.new_label()
@@ -428,15 +430,7 @@ def _return(cg, ins, arg):
 def _br_if(cg, ins, arg):
     ctx, asm = cg.ctx, cg.asm
     f = cg.controls[-1 - ins.imm]
-    if cg.pending_cc is not None:
-        cc = cg.take_condition()
-        ctx.spill_all()
-    else:
-        c = ctx.pop_to_reg()
-        ctx.spill_all()
-        asm.test_rr(c, c, 32)
-        ctx.free(c)
-        cc = Cond.NE
+    cc = cg.branch_condition()
     if cg.needs_stub(f):
         skip = cg.masm.new_label()
         asm.jcc(cc.invert(), skip)
