@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import wasmtime
 
-from wasmtier import cli, spectest
+from wasmtier import cli, cliargs, spectest
 from wasmtier.spectest import HostRef, float_matches, parse_arg, results_match, value_matches
 
 # --------------------------------------------------------------------------
@@ -555,7 +555,7 @@ def test_cli_missing_corpus_is_a_usage_error(tmp_path, monkeypatch, capsys):
     ("eager-baseline", "eager-baseline"),
 ])
 def test_config_values(text, value):
-    parsed = cli.parse_config_value(text)
+    parsed = cliargs.parse_config_value(text)
     assert parsed == value and type(parsed) is type(value)
 
 
@@ -572,7 +572,7 @@ def test_config_settings_reach_the_engine_config(tmp_path, capsys):
 
 
 def test_config_settings_parse_key_value_pairs():
-    assert cli.parse_config_settings(["max_wasm_stack=1048576", "wasm_simd=false"]) == \
+    assert cliargs.parse_config_settings(["max_wasm_stack=1048576", "wasm_simd=false"]) == \
         {"max_wasm_stack": 1048576, "wasm_simd": False}
-    with pytest.raises(cli.UsageError, match="-C expects KEY=VALUE, got 'oops'"):
-        cli.parse_config_settings(["oops"])
+    with pytest.raises(cliargs.UsageError, match="-C expects KEY=VALUE, got 'oops'"):
+        cliargs.parse_config_settings(["oops"])

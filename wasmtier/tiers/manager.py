@@ -153,7 +153,10 @@ class TierManager:
         if self.native is None:
             from .native import NativeCode
             self.native = NativeCode(self.core, self.interp.caller_instances)
-            self.native.run_wasm = self.call
+            # Weakly: the finalizer below holds the code, and must not keep
+            # this manager (and its store) alive through it.
+            call = weakref.WeakMethod(self.call)
+            self.native.run_wasm = lambda sid, args: call()(sid, args)
             weakref.finalize(self, self.native.close)
         return self.native
 

@@ -87,7 +87,10 @@ class Installed:
 class NativeCode:
     def __init__(self, core: StoreCore, host_caller_stack: list):
         _ensure_callbacks()
-        self.core = core
+        # Weak: the tier manager's finalizer keeps this object (to unmap the
+        # code when the store is gone); nothing here may keep the store alive.
+        self._core = weakref.ref(core)
+        self.store_id = core.id
         self.memory = CodeMemory(arena=ARENA_BYTES)
         start, end = self.memory.arena_range
         signals.register_code_range(start, end)
@@ -97,7 +100,7 @@ class NativeCode:
         self._trampolines: dict[FuncType, int] = {}
         self.installed: dict[tuple[int, int], Installed] = {}   # (id(module), index)
         self._by_pc: list[tuple[int, Installed]] = []           # sorted by base
-        self._instances: dict[int, object] = {}                 # vmctx -> Instance
+        self._instances = weakref.WeakValueDictionary()         # vmctx -> Instance
         self.host_caller_stack = host_caller_stack              # shared with tier 0
         self.pending: BaseException | None = None
         self.run_wasm = None        # (sid, args) -> results: set by the manager
@@ -105,6 +108,10 @@ class NativeCode:
         core.func_listeners.append(self.on_new_func)
         for entry in core.funcs.entries:
             self.on_new_func(entry)
+
+    @property
+    def core(self) -> StoreCore:
+        return self._core()
 
     # -- functions and trampolines ----------------------------------------------
 
@@ -229,11 +236,15 @@ class NativeCode:
             return 1
 
     def close(self) -> None:
-        _stores.pop(self.core.id, None)
-        if self.on_new_func in self.core.func_listeners:
-            self.core.func_listeners.remove(self.on_new_func)
-        signals.unregister_code_range(*self._range)
-        self.memory.close()
+        """Unmap the code (the store is gone, or going: nothing can run it)."""
+        _stores.pop(self.store_id, None)
+        core = self.core
+        if core is not None and self.on_new_func in core.func_listeners:
+            core.func_listeners.remove(self.on_new_func)
+        if self._range is not None:
+            signals.unregister_code_range(*self._range)
+            self._range = None
+            self.memory.close()
 
 
 def _owner(vmctx: int) -> NativeCode:
