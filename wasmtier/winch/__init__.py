@@ -8,7 +8,9 @@ Module map (one abstraction each, see their docstrings):
     masm.py       MacroAssembler: what the compiler wants, over x64.Assembler
     control.py    control frames (block/loop/if/else): stack state at entry and exit
     context.py    Context: register set + value stack + frame + masm
-    codegen.py    the operator visitor (CodeGen): numeric, control flow, memory, refs
+    codegen.py    the operator visitor (CodeGen): integers, control flow, memory, refs,
+                  fuel regions and epoch checks
+    floats.py     floating-point operators and conversions
     calls.py      calls (direct, indirect, tail) through VMFuncRefs; bulk memory; libcalls
     trampolines.py  per-type callout trampolines (native ABI -> Python) and the raise path
     compile.py    compile_function(module, offsets, func_index) -> CompiledFunction:

@@ -37,7 +37,7 @@ from __future__ import annotations
 from ..runtime.trap import RAISED_IN_PYTHON
 from ..wasm.types import FuncType, ValType
 from ..x64.encoder import Assembler, Cond, Mem
-from ..x64.registers import R11, RAX, RBP, RCX, RDI, RDX, RSI, RSP, XMM0
+from ..x64.registers import R11, RAX, RBP, RCX, RDI, RDX, RSP, XMM0
 from .frame import param_locs
 
 __all__ = ["callout_trampoline", "emit_raise"]
