@@ -33,9 +33,14 @@ skipped up to the matching else/end.
 With `consume_fuel`, every region that control can enter only at its top
 (function entry, loop header, then-arm, else-arm, join after end, br_if
 fall-through) starts with one `fuel n` instruction charging its n non-free
-operators before they run; with `epoch_interruption`, function entries and
-loop headers start with `epoch_check`.  Every emitted instruction records the
-byte offset of its wasm operator (`srcmap`), for trap backtraces.
+operators before they run (the cost model: wasm/fuel.py, shared with tier 1);
+with `epoch_interruption`, function entries and loop headers start with
+`epoch_check`.  When a compiled tier may take over (`tier_counter`), function
+entries get `tier_entry` and loop headers `tier_loop` (after the fuel and
+epoch checks, so an OSR leaves the loop's region already charged); the
+operand-stack height at each loop header is recorded for OSR
+(`osr_heights`).  Every emitted instruction records the byte offset of its
+wasm operator (`srcmap`), for trap backtraces.
 """
 
 from __future__ import annotations
