@@ -1,9 +1,9 @@
 """Tier 1 (wasmtier.winch) against tier 0, operator by operator.
 
 Every test compiles wasm functions with `compile_function`, installs them
-with `NativeRunner` (CodeMemory + registered code range), calls them through
-the shim's array-call trampoline on the *same* instance's VMContext the
-interpreter uses, and compares with the interpreter (strategy "interp")
+in the store's code memory (tiers.native.NativeCode: a registered JIT range,
+callout trampolines for every function), calls them through the shim's
+array-call trampoline on the *same* instance's VMContext the interpreter uses, and compares with the interpreter (strategy "interp")
 bit-exactly: results as raw 64-bit slots in the runtime convention (i32
 sign-extended, f32 bits zero-extended), traps by TrapCode.
 
@@ -27,7 +27,6 @@ from wasmtier.runtime.vmoffsets import VMCTX_STACK_LIMIT
 from wasmtier.wasm.opcodes import OPS
 from wasmtier.wasm.types import ValType
 from wasmtier.winch import compile_function
-from wasmtier.winch.harness import NativeRunner
 
 MASK64 = (1 << 64) - 1
 
@@ -47,7 +46,6 @@ class Diff:
         self.instance = wasmtier.Instance(self.store, self.module, list(imports))
         self.inst = self.instance._inst
         self.exports = self.instance.exports(self.store)
-        self.runner = NativeRunner()
         # Native entries for every function (callout trampolines into the
         # interpreter), so compiled code can call them; runs calls and traps.
         self.native_code = self.store._tiers._native()
@@ -60,11 +58,11 @@ class Diff:
             except NotImplementedError as exc:
                 self.unsupported[i] = str(exc)
                 continue
-            self.compiled[i] = (cf, self.runner.install(cf))
+            self.compiled[i] = (cf, self.native_code.install(cf, rm).base)
         self.func_index = {e.name: e.index for e in rm.exports if e.kind == "func"}
 
     def close(self):
-        self.runner.close()
+        """Nothing to release by hand: the code goes with the store."""
 
     def functype(self, name):
         return self.inst.module.func_type(self.func_index[name])

@@ -79,7 +79,6 @@ class TierManager:
         self.osr = osr
         self.guard_pages = guard_pages
         self.background = background_compile
-        self.threshold = tier_up_baseline
         self.eager = strategy in ("baseline", "winch", "opt", "cranelift")
         self.tiering = strategy == "auto"
         self.consume_fuel = consume_fuel

@@ -15,7 +15,6 @@ Module map (one abstraction each, see their docstrings):
     trampolines.py  per-type callout trampolines (native ABI -> Python) and the raise path
     compile.py    compile_function(module, offsets, func_index) -> CompiledFunction:
                   body, epilogue, tail stub, prologue, array entry, OSR entries
-    harness.py    NativeRunner: install and run compiled functions outside a store
 
 The entry point is `compile_function`; everything else is an implementation
 detail that the tier manager does not touch.
