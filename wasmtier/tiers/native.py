@@ -95,6 +95,7 @@ class NativeCode:
         start, end = self.memory.arena_range
         signals.register_code_range(start, end)
         self._range = (start, end)
+        self._extra_ranges: list[tuple[int, int]] = []
         self.natives = NativeAddresses(signals.libcall_address(), signals.raise_trap_address())
         self._callout = signals.callout_address()
         self._trampolines: dict[FuncType, int] = {}
@@ -120,26 +121,30 @@ class NativeCode:
         if entry.instance is not None:
             self._instances[entry.instance.vmctx] = entry.instance
         if read_u64(entry.funcref + FUNCREF_NATIVE_ENTRY) == 0:
-            tramp = self.trampoline(entry.functype)
-            if tramp:
-                write_u64(entry.funcref + FUNCREF_NATIVE_ENTRY, tramp)
+            write_u64(entry.funcref + FUNCREF_NATIVE_ENTRY, self.trampoline(entry.functype))
 
     def trampoline(self, ftype: FuncType) -> int:
         addr = self._trampolines.get(ftype)
         if addr is None:
-            try:
-                code = callout_trampoline(ftype, self._callout, self.natives.raise_trap)
-                addr = self.memory.install(code)
-            except NotImplementedError:
-                addr = 0        # multi-value: compiled code never calls these
-            self._trampolines[ftype] = addr
+            code = callout_trampoline(ftype, self._callout, self.natives.raise_trap)
+            addr = self._trampolines[ftype] = self._install_code(code)
+        return addr
+
+    def _install_code(self, code: bytes) -> int:
+        """Code into the arena; a batch that did not fit there got pages of
+        its own, which the trap handler must know as JIT code too."""
+        addr = self.memory.install(code)
+        start, end = self._range
+        if not start <= addr < end:
+            signals.register_code_range(addr, addr + len(code))
+            self._extra_ranges.append((addr, addr + len(code)))
         return addr
 
     def install(self, cf: CompiledFunction, module, name: str | None = None) -> Installed:
         key = (id(module), cf.func_index)
         inst = self.installed.get(key)
         if inst is None:
-            inst = Installed(cf, self.memory.install(cf.code), module, name)
+            inst = Installed(cf, self._install_code(cf.code), module, name)
             self.installed[key] = inst
             bisect.insort(self._by_pc, (inst.base, inst), key=lambda t: t[0])
         return inst
@@ -242,7 +247,8 @@ class NativeCode:
         if core is not None and self.on_new_func in core.func_listeners:
             core.func_listeners.remove(self.on_new_func)
         if self._range is not None:
-            signals.unregister_code_range(*self._range)
+            for start, end in [self._range] + self._extra_ranges:
+                signals.unregister_code_range(start, end)
             self._range = None
             self.memory.close()
 
