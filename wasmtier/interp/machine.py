@@ -227,8 +227,10 @@ class Interpreter:
     def _drive(self, st: np.ndarray) -> None:
         store = self.store
         while True:
-            # Fuel is the store's: a host call in between may have spent some.
-            st[ops.S_FUEL] = self.fuel
+            # Fuel is the store's: a host call or compiled code in between may
+            # have spent some.  (Without consume_fuel no `fuel` op exists.)
+            if self.consume_fuel:
+                st[ops.S_FUEL] = self.fuel
             status = run(st, self.code.address, self._records_address())
             if self.consume_fuel:
                 self.fuel = int(st[ops.S_FUEL])

@@ -108,6 +108,15 @@ def _data_segment(inst, data: int) -> tuple[int, int]:
     return read_u64(addr), read_u64(addr + 8)
 
 
+def _two_ranges(d: int, s: int, n: int, dst_len: int, src_len: int, oob) -> tuple[int, int, int]:
+    """The i32 operands of a copy/init (low 32 bits, unsigned); trap with
+    `oob()` unless [d, d+n) and [s, s+n) both fit, before anything moves."""
+    d, s, n = d & U32, s & U32, n & U32
+    if d + n > dst_len or s + n > src_len:
+        raise oob()
+    return d, s, n
+
+
 def _elem_segment(inst, elem: int) -> tuple[int, int]:
     """{u64 items ptr, count} of an element segment; count 0 once dropped."""
     addr = inst.vmctx + inst.offsets.elem_segment(elem)
@@ -134,11 +143,7 @@ def memory_fill(inst, mem: int, d: int, val: int, n: int) -> int:
 def memory_copy(inst, dst_mem: int, src_mem: int, d: int, s: int, n: int) -> int:
     dst = inst.memories[dst_mem].memory
     src = inst.memories[src_mem].memory
-    d &= U32
-    s &= U32
-    n &= U32
-    if d + n > dst.length or s + n > src.length:
-        raise _memory_oob()
+    d, s, n = _two_ranges(d, s, n, dst.length, src.length, _memory_oob)
     ctypes.memmove(dst.base + d, src.base + s, n)
     return 0
 
@@ -146,11 +151,7 @@ def memory_copy(inst, dst_mem: int, src_mem: int, d: int, s: int, n: int) -> int
 def memory_init(inst, mem: int, data: int, d: int, s: int, n: int) -> int:
     memory = inst.memories[mem].memory
     seg_ptr, seg_len = _data_segment(inst, data)
-    d &= U32
-    s &= U32
-    n &= U32
-    if d + n > memory.length or s + n > seg_len:
-        raise _memory_oob()
+    d, s, n = _two_ranges(d, s, n, memory.length, seg_len, _memory_oob)
     ctypes.memmove(memory.base + d, seg_ptr + s, n)
     return 0
 
@@ -202,11 +203,7 @@ def table_fill(inst, table: int, i: int, ref: int, n: int) -> int:
 def table_copy(inst, dst_table: int, src_table: int, d: int, s: int, n: int) -> int:
     dst = inst.tables[dst_table].table
     src = inst.tables[src_table].table
-    d &= U32
-    s &= U32
-    n &= U32
-    if d + n > dst.length or s + n > src.length:
-        raise _table_oob()
+    d, s, n = _two_ranges(d, s, n, dst.length, src.length, _table_oob)
     if n:
         ctypes.memmove(_table_base(dst) + 8 * d, _table_base(src) + 8 * s, 8 * n)
     return 0
@@ -215,11 +212,7 @@ def table_copy(inst, dst_table: int, src_table: int, d: int, s: int, n: int) -> 
 def table_init(inst, table: int, elem: int, d: int, s: int, n: int) -> int:
     tab = inst.tables[table].table
     items, count = _elem_segment(inst, elem)
-    d &= U32
-    s &= U32
-    n &= U32
-    if d + n > tab.length or s + n > count:
-        raise _table_oob()
+    d, s, n = _two_ranges(d, s, n, tab.length, count, _table_oob)
     if n:
         ctypes.memmove(_table_base(tab) + 8 * d, items + 8 * s, 8 * n)
     return 0
